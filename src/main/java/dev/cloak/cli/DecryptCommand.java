@@ -1,0 +1,65 @@
+package dev.cloak.cli;
+
+import dev.cloak.error.CloakException;
+import dev.cloak.image.DecryptLayers;
+import dev.cloak.image.ImageCopier;
+import dev.cloak.image.ImageDestination;
+import dev.cloak.image.ImageSource;
+import dev.cloak.image.ManifestBlob;
+import dev.cloak.keys.KeyDirectory;
+import dev.cloak.keys.KeyFiles;
+import dev.cloak.keys.Keyring;
+import dev.cloak.ocicrypt.KeyWrappers;
+import dev.cloak.ocicrypt.LayerDecryptor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "decrypt", mixinStandardHelpOptions = true,
+        description = "Copy an image, decrypting its encrypted layers with the given private keys.")
+final class DecryptCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--key", paramLabel = "FILE[:PASSWORD]",
+            description = "Private key file (PEM, DER or JWK; encrypted keys take :PASSWORD or FILE.password). Repeatable.")
+    List<String> keys = new ArrayList<>();
+
+    @Option(names = "--keys-dir", paramLabel = "DIR",
+            description = "Directory of private keys, read like the node's /etc/crio/keys.")
+    Path keysDir;
+
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "oci:DIR[:TAG]")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DESTINATION", description = "oci:DIR[:TAG]")
+    String destination;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (keys.isEmpty() && keysDir == null) {
+            throw CloakException.invalid("no keys given: pass --key FILE or --keys-dir DIR");
+        }
+        Keyring keyring = KeyFiles.load(keys);
+        if (keysDir != null) {
+            keyring = keys.isEmpty() ? new KeyDirectory(keysDir).keyring() : keyring.plus(new KeyDirectory(keysDir).keyring());
+        }
+        try (DecryptLayers transform = new DecryptLayers(new LayerDecryptor(KeyWrappers.standard()), keyring);
+             ImageSource src = ImageLocation.parse(source).openSource();
+             ImageDestination dst = ImageLocation.parse(destination).openDestination()) {
+            ManifestBlob written = ImageCopier.copy(src, dst, common.platform(), transform);
+            spec.commandLine().getOut().println("Decrypted " + src.describe() + " to " + dst.describe()
+                    + " (manifest " + written.digest() + ")");
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.cloak.keys;
+
+import dev.cloak.stream.Limits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The node's key directory (default {@code /etc/crio/keys}). Every call to {@link #keyring()} looks at the
+ * directory again and re-reads only files that changed, so keys can be rotated without a restart.
+ *
+ * <p>Unlike the runtimes' own readers, one unusable file never breaks decryption: it is skipped with one
+ * warning naming it (once per version of the file). Symlinks are followed and files are counted once by
+ * their real path, which makes Kubernetes Secret volumes (whose entries link through {@code ..data}) work.
+ * Names starting with a dot are skipped (that is where Secret volumes keep their versioned copies), and
+ * {@code NAME.password} files hold the password of the encrypted key {@code NAME}.
+ */
+public final class KeyDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyDirectory.class);
+    private static final String PASSWORD_SUFFIX = ".password";
+    private static final int MAX_DEPTH = 4;
+
+    private final Path directory;
+    private final Map<Path, Cached> cache = new HashMap<>();
+
+    public KeyDirectory(Path directory) {
+        this.directory = directory;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** The keys in the directory now. A missing directory is an empty keyring, with a warning. */
+    public synchronized Keyring keyring() {
+        if (!Files.isDirectory(directory)) {
+            LOG.warn("key directory {} does not exist or is not a directory; no keys loaded", directory);
+            cache.clear();
+            return Keyring.empty(directory.toString());
+        }
+        List<PrivateKeyEntry> keys = new ArrayList<>();
+        List<CertificateEntry> certs = new ArrayList<>();
+        Set<Path> seen = new LinkedHashSet<>();
+        for (Path file : candidates()) {
+            Path real;
+            try {
+                real = file.toRealPath();
+            } catch (IOException e) {
+                LOG.warn("skipping key file {}: it is a broken link or cannot be read", file);
+                continue;
+            }
+            if (!seen.add(real)) {
+                continue;
+            }
+            KeyFile parsed = load(file, real);
+            if (parsed instanceof KeyFile.Keys k) {
+                keys.addAll(k.privateKeys());
+                certs.addAll(k.certificates());
+            }
+        }
+        cache.keySet().retainAll(seen);
+        return new Keyring(directory.toString(), keys, certs);
+    }
+
+    private List<Path> candidates() {
+        try (Stream<Path> walk = Files.walk(directory, MAX_DEPTH, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            return walk.filter(p -> !p.equals(directory))
+                    .filter(p -> !hidden(directory.relativize(p)))
+                    .filter(p -> !p.getFileName().toString().endsWith(PASSWORD_SUFFIX))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.warn("cannot list key directory {}: {}", directory, e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private KeyFile load(Path file, Path real) {
+        Path passwordFile = file.resolveSibling(file.getFileName() + PASSWORD_SUFFIX);
+        try {
+            Stamp stamp = new Stamp(Files.readAttributes(real, BasicFileAttributes.class), passwordStamp(passwordFile));
+            Cached cached = cache.get(real);
+            if (cached != null && cached.stamp.equals(stamp)) {
+                return cached.parsed;
+            }
+            KeyFile parsed;
+            if (stamp.size > Limits.MAX_KEY_FILE_BYTES) {
+                parsed = new KeyFile.Unusable("it is larger than " + Limits.MAX_KEY_FILE_BYTES + " bytes");
+            } else {
+                char[] password = stamp.passwordModified == null ? null : readPassword(passwordFile);
+                parsed = KeyFileParser.parse(file, Files.readAllBytes(real), password);
+                if (password != null) {
+                    java.util.Arrays.fill(password, '\0');
+                }
+            }
+            if (parsed instanceof KeyFile.Unusable u) {
+                LOG.warn("skipping key file {}: {}", file, u.reason());
+            }
+            cache.put(real, new Cached(stamp, parsed));
+            return parsed;
+        } catch (NoSuchFileException e) {
+            return new KeyFile.Unusable("it disappeared while being read");
+        } catch (IOException e) {
+            LOG.warn("skipping key file {}: it cannot be read ({})", file, e.getClass().getSimpleName());
+            return new KeyFile.Unusable("it cannot be read");
+        }
+    }
+
+    private static FileTime passwordStamp(Path passwordFile) throws IOException {
+        return Files.isRegularFile(passwordFile) ? Files.getLastModifiedTime(passwordFile) : null;
+    }
+
+    /** Reads a password file: its first line, without the line ending. */
+    public static char[] readPassword(Path passwordFile) throws IOException {
+        String content = Files.readString(passwordFile, StandardCharsets.UTF_8);
+        int nl = content.indexOf('\n');
+        String line = nl < 0 ? content : content.substring(0, nl);
+        return (line.endsWith("\r") ? line.substring(0, line.length() - 1) : line).toCharArray();
+    }
+
+    private record Stamp(FileTime modified, long size, Object fileKey, FileTime passwordModified) {
+        Stamp(BasicFileAttributes attrs, FileTime passwordModified) {
+            this(attrs.lastModifiedTime(), attrs.size(), attrs.fileKey(), passwordModified);
+        }
+    }
+
+    private record Cached(Stamp stamp, KeyFile parsed) {
+    }
+}

@@ -1,0 +1,76 @@
+package dev.cloak.keys;
+
+import dev.cloak.error.CloakException;
+import dev.cloak.stream.Limits;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Key files named one by one ({@code --key FILE[:PASSWORD]}). Unlike a key directory, a file the operator
+ * named explicitly must be usable: an unusable one is an error, not a warning.
+ */
+public final class KeyFiles {
+    private KeyFiles() {
+    }
+
+    public static Keyring load(List<String> specs) {
+        List<PrivateKeyEntry> keys = new ArrayList<>();
+        List<CertificateEntry> certs = new ArrayList<>();
+        for (String spec : specs) {
+            KeyFile parsed = loadOne(spec);
+            if (parsed instanceof KeyFile.Keys k) {
+                keys.addAll(k.privateKeys());
+                certs.addAll(k.certificates());
+            }
+        }
+        return new Keyring(specs.size() == 1 ? "--key " + fileOf(specs.get(0)) : "the --key files", keys, certs);
+    }
+
+    private static KeyFile loadOne(String spec) {
+        Path file = fileOf(spec);
+        char[] password = passwordOf(spec, file);
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw CloakException.notFound("key file " + file + " does not exist");
+            }
+            if (Files.size(file) > Limits.MAX_KEY_FILE_BYTES) {
+                throw CloakException.invalid("key file " + file + " is too large to be a key");
+            }
+            Path passwordFile = file.resolveSibling(file.getFileName() + ".password");
+            if (password == null && Files.isRegularFile(passwordFile)) {
+                password = KeyDirectory.readPassword(passwordFile);
+            }
+            KeyFile parsed = KeyFileParser.parse(file, Files.readAllBytes(file), password);
+            if (parsed instanceof KeyFile.Unusable u) {
+                throw CloakException.invalid("key file " + file + " cannot be used: " + u.reason());
+            }
+            if (parsed instanceof KeyFile.PublicOnly) {
+                throw CloakException.invalid("key file " + file + " holds only a public key; decryption needs the private key");
+            }
+            return parsed;
+        } catch (IOException e) {
+            throw CloakException.invalid("key file " + file + " cannot be read: " + e.getClass().getSimpleName());
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+    }
+
+    /** {@code FILE} or {@code FILE:PASSWORD}; a name that exists as a file wins over splitting at a colon. */
+    static Path fileOf(String spec) {
+        if (Files.exists(Path.of(spec)) || spec.indexOf(':') < 0) {
+            return Path.of(spec);
+        }
+        return Path.of(spec.substring(0, spec.indexOf(':')));
+    }
+
+    private static char[] passwordOf(String spec, Path file) {
+        return spec.equals(file.toString()) ? null : spec.substring(file.toString().length() + 1).toCharArray();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.cloak.ocicrypt;
+
+import dev.cloak.error.CloakException;
+import dev.cloak.error.ErrorKind;
+import dev.cloak.keys.Keyring;
+import dev.cloak.oci.Descriptor;
+import dev.cloak.oci.Digest;
+import dev.cloak.oci.MediaTypes;
+import dev.cloak.ocicrypt.keywrap.KeyWrapper;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decrypts ocicrypt layers. Two steps, so a pull can fail on a missing key before it downloads anything:
+ * {@link #unwrap} finds the layer key with the node's keys, {@link #decrypt} streams the ciphertext through
+ * AES-256-CTR into a {@link PlaintextSink} and publishes the plaintext only once everything is verified.
+ */
+public final class LayerDecryptor {
+    /** The phrase CRI-O and containerd users already search for. */
+    public static final String MISSING_KEY = "missing private key needed for decryption";
+
+    private final KeyWrappers wrappers;
+
+    public LayerDecryptor(KeyWrappers wrappers) {
+        this.wrappers = wrappers;
+    }
+
+    /** Unwraps the layer key of {@code layer} with any usable key of {@code keyring}. */
+    public LayerKey unwrap(Descriptor layer, Keyring keyring) {
+        String name = layer.digest().toString();
+        EncryptionAnnotations annotations = EncryptionAnnotations.of(layer);
+        CipherOptions.Public pub = CipherOptions.parsePublic(annotations.publicOptions(), name);
+        for (Map.Entry<String, List<byte[]>> scheme : annotations.wrappedKeys().entrySet()) {
+            KeyWrapper wrapper = wrappers.find(scheme.getKey());
+            if (wrapper == null) {
+                continue;
+            }
+            for (byte[] entry : scheme.getValue()) {
+                byte[] options = wrapper.unwrap(entry, keyring, name);
+                if (options != null) {
+                    try {
+                        return new LayerKey(layer, pub, CipherOptions.parsePrivate(options, name));
+                    } finally {
+                        java.util.Arrays.fill(options, (byte) 0);
+                    }
+                }
+            }
+        }
+        throw new CloakException(ErrorKind.NO_KEY, MISSING_KEY + " of layer " + name + ": it is encrypted for "
+                + describe(annotations, name) + ", and none of the " + keyring.size() + " private keys from "
+                + keyring.origin() + " unwraps it; add the matching private key there");
+    }
+
+    /** "jwe (RSA-OAEP RSA; ECDH-ES+A256KW EC P-256), pkcs7 (not supported)" */
+    String describe(EncryptionAnnotations annotations, String layer) {
+        List<String> parts = new ArrayList<>();
+        annotations.wrappedKeys().forEach((scheme, entries) -> {
+            KeyWrapper w = wrappers.find(scheme);
+            if (w == null) {
+                parts.add(scheme + " (" + entries.size() + " entr" + (entries.size() == 1 ? "y" : "ies")
+                        + ", a scheme Cloak cannot unwrap yet)");
+                return;
+            }
+            List<String> recipients = new ArrayList<>();
+            for (byte[] e : entries) {
+                recipients.addAll(w.describeRecipients(e, layer));
+            }
+            parts.add(scheme + " (" + String.join("; ", recipients) + ")");
+        });
+        return String.join(", ", parts);
+    }
+
+    /** Who the layer is encrypted for, scheme by scheme; for {@code cloak inspect}. */
+    public String recipients(Descriptor layer) {
+        return describe(EncryptionAnnotations.of(layer), layer.digest().toString());
+    }
+
+    /**
+     * Streams {@code ciphertext} (read to its end; not closed) through the cipher into {@code sink}. The
+     * sink's staging is committed only after the size, the encrypted digest, the HMAC and the plaintext
+     * digest all match; on any mismatch, or any exception, it is discarded and nothing is published.
+     */
+    public VerifiedLayer decrypt(LayerKey key, InputStream ciphertext, PlaintextSink sink) throws IOException {
+        Descriptor layer = key.layer();
+        String name = layer.digest().toString();
+        CipherOptions.Private priv = key.privateOptions();
+        Cipher cipher = LayerCipher.decryptor(priv.symkey(), priv.nonce());
+        Mac hmac = LayerCipher.hmac(priv.symkey());
+        MessageDigest encryptedDigest = layer.digest().newDigester();
+        Digest expectedPlain = priv.digest() == null || priv.digest().isEmpty() ? null : Digest.parse(priv.digest());
+        MessageDigest plainDigest = expectedPlain == null ? Digest.newSha256() : expectedPlain.newDigester();
+
+        try (PlaintextSink.Staging staging = sink.begin()) {
+            long total = LayerCipher.pump(ciphertext, layer.size(), name, cipher, (in, out, n) -> {
+                encryptedDigest.update(in, 0, n);
+                hmac.update(in, 0, n);
+                plainDigest.update(out, 0, n);
+                staging.out().write(out, 0, n);
+            });
+            if (total != layer.size()) {
+                throw CloakException.integrity("layer " + name + " is truncated: " + total + " of " + layer.size()
+                        + " bytes arrived; nothing was kept");
+            }
+            if (!layer.digest().matches(encryptedDigest.digest())) {
+                throw CloakException.integrity("layer " + name + " does not match its digest; it was altered"
+                        + " in storage or in transit; nothing was kept");
+            }
+            if (!MessageDigest.isEqual(hmac.doFinal(), key.publicOptions().hmac())) {
+                throw CloakException.integrity("layer " + name + " failed HMAC verification: its ciphertext or its"
+                        + " pubopts annotation was altered, or the layer key does not belong to it; nothing was kept");
+            }
+            byte[] plain = plainDigest.digest();
+            Digest actualPlain = expectedPlain == null ? Digest.sha256(plain) : new Digest(expectedPlain.algorithm(),
+                    java.util.HexFormat.of().formatHex(plain));
+            if (expectedPlain != null && !expectedPlain.equals(actualPlain)) {
+                throw CloakException.integrity("layer " + name + " decrypted to " + actualPlain
+                        + " instead of the plaintext digest " + expectedPlain + " its options promise; nothing was kept");
+            }
+            Descriptor decrypted = layer
+                    .withoutAnnotations(k -> k.startsWith(EncryptionAnnotations.PREFIX))
+                    .withContent(MediaTypes.decrypted(layer.mediaType()), actualPlain, total);
+            VerifiedLayer proof = new VerifiedLayer(layer, decrypted);
+            staging.commit(proof);
+            return proof;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.cloak.ocicrypt.keywrap;
+
+import com.nimbusds.jose.JWEAlgorithm;
+
+import java.security.PublicKey;
+
+/** Someone a layer is encrypted for, as named on the command line ({@code jwe:FILE}). */
+public sealed interface Recipient {
+    /** The scheme's annotation suffix: {@code jwe}, {@code pkcs7}, ... */
+    String scheme();
+
+    /** Where the recipient came from, for messages. */
+    String source();
+
+    /** A JWE recipient: a public key and the key-management algorithm to use for it. */
+    record Jwe(String source, PublicKey key, JWEAlgorithm algorithm) implements Recipient {
+        @Override
+        public String scheme() {
+            return "jwe";
+        }
+    }
+}

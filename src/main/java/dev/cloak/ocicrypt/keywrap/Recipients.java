@@ -1,0 +1,72 @@
+package dev.cloak.ocicrypt.keywrap;
+
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import dev.cloak.error.CloakException;
+import dev.cloak.keys.KeyFileParser;
+import dev.cloak.stream.Limits;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PublicKey;
+
+/** Parses recipient specifications as skopeo writes them: {@code jwe:/path/to/public-key}. */
+public final class Recipients {
+    private Recipients() {
+    }
+
+    public static Recipient parse(String spec) {
+        int colon = spec.indexOf(':');
+        if (colon <= 0) {
+            throw CloakException.invalid("recipient \"" + spec + "\" has no scheme; write it as jwe:PUBLIC-KEY-FILE");
+        }
+        String scheme = spec.substring(0, colon);
+        String value = spec.substring(colon + 1);
+        return switch (scheme) {
+            case "jwe" -> jwe(Path.of(value));
+            case "pkcs7", "pgp", "pkcs11", "provider" -> throw CloakException.invalid("recipient \"" + spec
+                    + "\": the " + scheme + " scheme is not supported yet; use jwe:PUBLIC-KEY-FILE");
+            default -> throw CloakException.invalid("recipient \"" + spec + "\" has the unknown scheme \"" + scheme
+                    + "\"; use jwe:PUBLIC-KEY-FILE");
+        };
+    }
+
+    private static Recipient jwe(Path file) {
+        byte[] content;
+        try {
+            if (Files.size(file) > Limits.MAX_KEY_FILE_BYTES) {
+                throw CloakException.invalid("recipient key file " + file + " is too large to be a public key");
+            }
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw CloakException.notFound("recipient key file " + file + " does not exist");
+        } catch (IOException e) {
+            throw CloakException.invalid("recipient key file " + file + " cannot be read: " + e.getMessage());
+        }
+        PublicKey key = KeyFileParser.publicKey(content);
+        if (key == null) {
+            throw CloakException.invalid("recipient key file " + file + " holds no RSA or EC public key"
+                    + " (PEM, DER, JWK or an x509 certificate)");
+        }
+        return new Recipient.Jwe(file.toString(), key, algorithm(content, key));
+    }
+
+    /** A JWK may name its algorithm; a bare key gets skopeo's choice. */
+    private static JWEAlgorithm algorithm(byte[] content, PublicKey key) {
+        String text = new String(content, StandardCharsets.UTF_8).strip();
+        if (text.startsWith("{")) {
+            try {
+                JWK jwk = JWK.parse(text);
+                if (jwk.getAlgorithm() != null) {
+                    return JWEAlgorithm.parse(jwk.getAlgorithm().getName());
+                }
+            } catch (java.text.ParseException ignored) {
+                // Already parsed once as a public key; fall through to the default.
+            }
+        }
+        return JweKeyWrapper.defaultAlgorithm(key);
+    }
+}
