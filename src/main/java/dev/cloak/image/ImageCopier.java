@@ -23,8 +23,8 @@ public final class ImageCopier {
                                     LayerTransform transform) throws IOException {
         ResolvedImage image = ManifestResolver.resolve(source, platform);
         ImageManifest manifest = image.manifest();
-        transform.prepare(manifest.layers());
         try {
+            transform.prepare(manifest.layers());
             BlobCopier.copy(manifest.config(), source, destination);
             List<Descriptor> layers = new ArrayList<>();
             for (int i = 0; i < manifest.layers().size(); i++) {

@@ -1,5 +1,6 @@
 package dev.cloak.oci;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.cloak.error.CloakException;
 
@@ -55,6 +56,7 @@ public record Descriptor(
         return withAnnotations(kept);
     }
 
+    @JsonIgnore
     public boolean isEncrypted() {
         return MediaTypes.isEncrypted(mediaType);
     }
