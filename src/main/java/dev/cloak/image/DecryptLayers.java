@@ -2,6 +2,9 @@ package dev.cloak.image;
 
 import dev.cloak.keys.Keyring;
 import dev.cloak.oci.Descriptor;
+import dev.cloak.oci.Digest;
+import dev.cloak.oci.ImageConfig;
+import dev.cloak.oci.ImageManifest;
 import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.LayerKey;
 
@@ -19,6 +22,7 @@ public final class DecryptLayers implements LayerTransform, AutoCloseable {
     private final LayerDecryptor decryptor;
     private final Keyring keyring;
     private final Map<Integer, LayerKey> keys = new HashMap<>();
+    private List<Digest> diffIds = List.of();
 
     public DecryptLayers(LayerDecryptor decryptor, Keyring keyring) {
         this.decryptor = decryptor;
@@ -26,7 +30,9 @@ public final class DecryptLayers implements LayerTransform, AutoCloseable {
     }
 
     @Override
-    public void prepare(List<Descriptor> layers) {
+    public void prepare(ImageManifest manifest, ImageConfig config) {
+        List<Descriptor> layers = manifest.layers();
+        diffIds = config.diffIds();
         close();
         try {
             for (int i = 0; i < layers.size(); i++) {
@@ -48,7 +54,8 @@ public final class DecryptLayers implements LayerTransform, AutoCloseable {
             return BlobCopier.copy(layer, source, destination);
         }
         try (key; InputStream in = source.openBlob(layer)) {
-            return decryptor.decrypt(key, in, destination).decrypted();
+            Digest diffId = index < diffIds.size() ? diffIds.get(index) : null;
+            return decryptor.decrypt(key, diffId, in, destination).decrypted();
         }
     }
 

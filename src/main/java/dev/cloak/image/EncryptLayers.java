@@ -3,6 +3,8 @@ package dev.cloak.image;
 import dev.cloak.error.CloakException;
 import dev.cloak.keys.Keyring;
 import dev.cloak.oci.Descriptor;
+import dev.cloak.oci.ImageConfig;
+import dev.cloak.oci.ImageManifest;
 import dev.cloak.oci.MediaTypes;
 import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.LayerEncryptor;
@@ -42,7 +44,8 @@ public final class EncryptLayers implements LayerTransform {
     }
 
     @Override
-    public void prepare(List<Descriptor> layers) {
+    public void prepare(ImageManifest manifest, ImageConfig config) {
+        List<Descriptor> layers = manifest.layers();
         selected.clear();
         for (int requested : layerIndexes) {
             int i = requested < 0 ? layers.size() + requested : requested;

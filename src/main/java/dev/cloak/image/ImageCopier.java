@@ -1,6 +1,8 @@
 package dev.cloak.image;
 
 import dev.cloak.oci.Descriptor;
+import dev.cloak.oci.ImageConfig;
+import dev.cloak.stream.Limits;
 import dev.cloak.oci.ImageManifest;
 import dev.cloak.oci.Json;
 import dev.cloak.oci.Platform;
@@ -24,7 +26,9 @@ public final class ImageCopier {
         ResolvedImage image = ManifestResolver.resolve(source, platform);
         ImageManifest manifest = image.manifest();
         try {
-            transform.prepare(manifest.layers());
+            ImageConfig config = Json.read(source.readBlob(manifest.config(), Limits.MAX_CONFIG_BYTES),
+                    ImageConfig.class, "the config of " + source.describe());
+            transform.prepare(manifest, config);
             BlobCopier.copy(manifest.config(), source, destination);
             List<Descriptor> layers = new ArrayList<>();
             for (int i = 0; i < manifest.layers().size(); i++) {

@@ -80,21 +80,23 @@ public final class OciLayoutDestination implements ImageDestination {
 
     @Override
     public Staging begin() throws IOException {
-        BlobWriter writer = stageBlob();
+        OciLayout.StagedBlob staged = layout.stageUnhashed();
         return new Staging() {
             @Override
             public OutputStream out() {
-                return writer.out();
+                return staged.out();
             }
 
             @Override
             public void commit(VerifiedLayer proof) throws IOException {
-                writer.commit(proof.digest(), proof.size());
+                boolean existed = layout.hasBlob(proof.digest());
+                staged.commitAs(proof.digest(), proof.size());
+                track(proof.digest(), existed);
             }
 
             @Override
             public void close() {
-                writer.close();
+                staged.discard();
             }
         };
     }

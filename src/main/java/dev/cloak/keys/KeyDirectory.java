@@ -17,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The node's key directory (default {@code /etc/crio/keys}). Every call to {@link #keyring()} looks at the
@@ -36,6 +35,7 @@ public final class KeyDirectory {
 
     private final Path directory;
     private final Map<Path, Cached> cache = new HashMap<>();
+    private final Set<Path> brokenWarned = new java.util.HashSet<>();
 
     public KeyDirectory(Path directory) {
         this.directory = directory;
@@ -60,9 +60,12 @@ public final class KeyDirectory {
             try {
                 real = file.toRealPath();
             } catch (IOException e) {
-                LOG.warn("skipping key file {}: it is a broken link or cannot be read", file);
+                if (brokenWarned.add(file)) {
+                    LOG.warn("skipping key file {}: it is a broken link or cannot be read", file);
+                }
                 continue;
             }
+            brokenWarned.remove(file);
             if (!seen.add(real)) {
                 continue;
             }
@@ -76,21 +79,52 @@ public final class KeyDirectory {
         return new Keyring(directory.toString(), keys, certs);
     }
 
+    /**
+     * Regular files (after following links) below the directory, skipping hidden names and password files.
+     * A walk error on one entry (a link loop, a Secret version directory removed mid-walk) skips that entry
+     * only. Broken links are returned too, so that {@link #keyring()} can warn about them.
+     */
     private List<Path> candidates() {
-        try (Stream<Path> walk = Files.walk(directory, MAX_DEPTH, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            return walk.filter(p -> !p.equals(directory))
-                    .filter(p -> !hidden(directory.relativize(p)))
-                    .filter(p -> !p.getFileName().toString().endsWith(PASSWORD_SUFFIX))
-                    .filter(Files::isRegularFile)
-                    .sorted()
-                    .toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            LOG.warn("cannot list key directory {}: {}", directory, e.getMessage());
-            return List.of();
+        List<Path> found = new ArrayList<>();
+        try {
+            Files.walkFileTree(directory, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), MAX_DEPTH,
+                    new java.nio.file.SimpleFileVisitor<>() {
+                        @Override
+                        public java.nio.file.FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                            return dir.equals(directory) || !hidden(dir)
+                                    ? java.nio.file.FileVisitResult.CONTINUE
+                                    : java.nio.file.FileVisitResult.SKIP_SUBTREE;
+                        }
+
+                        @Override
+                        public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                            if (!hidden(file) && !file.getFileName().toString().endsWith(PASSWORD_SUFFIX)
+                                    && (attrs.isRegularFile() || attrs.isSymbolicLink())) {
+                                found.add(file);
+                            }
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                            if (!hidden(file)) {
+                                LOG.warn("skipping key file {}: it cannot be read ({})", file, e.getClass().getSimpleName());
+                            }
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
+            LOG.warn("cannot list key directory {}: {}", directory, e.getClass().getSimpleName());
         }
+        found.sort(null);
+        return found;
     }
 
-    private static boolean hidden(Path relative) {
+    private boolean hidden(Path path) {
+        return hiddenPart(directory.relativize(path));
+    }
+
+    private static boolean hiddenPart(Path relative) {
         for (Path part : relative) {
             if (part.toString().startsWith(".")) {
                 return true;

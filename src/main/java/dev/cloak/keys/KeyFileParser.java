@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -35,6 +36,7 @@ import java.security.cert.X509Certificate;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Classifies and parses one key file: PEM or DER; PKCS#1, PKCS#8, SEC1, encrypted PKCS#8 and legacy
@@ -52,10 +54,11 @@ public final class KeyFileParser {
     public static KeyFile parse(Path source, byte[] content, char[] password) {
         String text = new String(content, StandardCharsets.ISO_8859_1).strip();
         try {
-            if (text.startsWith("-----BEGIN PGP")) {
+            // RFC 7468 lets text precede the PEM block (openssl pkcs12 writes "Bag Attributes" there).
+            if (text.startsWith("-----BEGIN PGP") || text.contains("\n-----BEGIN PGP")) {
                 return new KeyFile.Unusable("it is an OpenPGP key, which Cloak does not read yet");
             }
-            if (text.startsWith("-----BEGIN")) {
+            if (text.startsWith("-----BEGIN") || text.contains("\n-----BEGIN")) {
                 return fromPem(source, text, password);
             }
             if (text.startsWith("{")) {
@@ -166,7 +169,8 @@ public final class KeyFileParser {
     }
 
     private static KeyFile fromJwk(Path source, String json) throws ParseException, JOSEException {
-        List<JWK> jwks = json.contains("\"keys\"") ? JWKSet.parse(json).getKeys() : List.of(JWK.parse(json));
+        Map<String, Object> object = JSONObjectUtils.parse(json);
+        List<JWK> jwks = object.containsKey("keys") ? JWKSet.parse(object).getKeys() : List.of(JWK.parse(object));
         List<PrivateKeyEntry> keys = new ArrayList<>();
         boolean sawPublic = false;
         for (JWK jwk : jwks) {
@@ -189,27 +193,36 @@ public final class KeyFileParser {
                 JWK jwk = JWK.parse(new String(content, StandardCharsets.UTF_8));
                 return jwk instanceof RSAKey rsa ? rsa.toPublicKey() : jwk instanceof ECKey ec ? ec.toPublicKey() : null;
             }
-            Object item;
-            if (text.startsWith("-----BEGIN")) {
+            if (text.startsWith("-----BEGIN") || text.contains("\n-----BEGIN")) {
                 try (PEMParser parser = new PEMParser(new StringReader(text))) {
-                    item = parser.readObject();
+                    Object item;
+                    while ((item = parser.readObject()) != null) {
+                        PublicKey key = publicKeyOf(item);
+                        if (key != null) {
+                            return key;
+                        }
+                    }
                 }
-            } else {
-                item = SubjectPublicKeyInfo.getInstance(ASN1Primitive.fromByteArray(content));
+                return null;
             }
-            if (item instanceof SubjectPublicKeyInfo info) {
-                return CONVERTER.getPublicKey(info);
-            }
-            if (item instanceof X509CertificateHolder holder) {
-                return certificate(holder).getPublicKey();
-            }
-            if (item instanceof PEMKeyPair pair) {
-                return CONVERTER.getPublicKey(pair.getPublicKeyInfo());
-            }
-            return null;
+            ASN1Sequence seq = ASN1Sequence.getInstance(ASN1Primitive.fromByteArray(content));
+            return publicKeyOf(seq.size() == 3 ? new X509CertificateHolder(content) : SubjectPublicKeyInfo.getInstance(seq));
         } catch (IOException | RuntimeException | ParseException | JOSEException e) {
             return null;
         }
+    }
+
+    private static PublicKey publicKeyOf(Object item) throws IOException {
+        if (item instanceof SubjectPublicKeyInfo info) {
+            return CONVERTER.getPublicKey(info);
+        }
+        if (item instanceof X509CertificateHolder holder) {
+            return certificate(holder).getPublicKey();
+        }
+        if (item instanceof PEMKeyPair pair) {
+            return CONVERTER.getPublicKey(pair.getPublicKeyInfo());
+        }
+        return null;
     }
 
     private static X509Certificate certificate(X509CertificateHolder holder) {

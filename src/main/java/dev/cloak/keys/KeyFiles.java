@@ -35,6 +35,9 @@ public final class KeyFiles {
         Path file = fileOf(spec);
         char[] password = passwordOf(spec, file);
         try {
+            if (Files.isDirectory(file)) {
+                throw CloakException.invalid("key file " + file + " is a directory; use --keys-dir for a directory of keys");
+            }
             if (!Files.isRegularFile(file)) {
                 throw CloakException.notFound("key file " + file + " does not exist");
             }
@@ -62,15 +65,30 @@ public final class KeyFiles {
         }
     }
 
-    /** {@code FILE} or {@code FILE:PASSWORD}; a name that exists as a file wins over splitting at a colon. */
+    /**
+     * {@code FILE} or {@code FILE:PASSWORD}. The split is at the first colon whose prefix is an existing file,
+     * so file names and passwords may both contain colons.
+     */
     static Path fileOf(String spec) {
-        if (Files.exists(Path.of(spec)) || spec.indexOf(':') < 0) {
-            return Path.of(spec);
-        }
-        return Path.of(spec.substring(0, spec.indexOf(':')));
+        int split = splitAt(spec);
+        return Path.of(split < 0 ? spec : spec.substring(0, split));
     }
 
     private static char[] passwordOf(String spec, Path file) {
-        return spec.equals(file.toString()) ? null : spec.substring(file.toString().length() + 1).toCharArray();
+        int split = splitAt(spec);
+        return split < 0 ? null : spec.substring(split + 1).toCharArray();
+    }
+
+    /** Index of the colon between file and password, or -1 when the whole spec is the file. */
+    private static int splitAt(String spec) {
+        if (Files.exists(Path.of(spec))) {
+            return -1;
+        }
+        for (int i = spec.indexOf(':'); i >= 0; i = spec.indexOf(':', i + 1)) {
+            if (Files.exists(Path.of(spec.substring(0, i)))) {
+                return i;
+            }
+        }
+        return spec.indexOf(':');
     }
 }

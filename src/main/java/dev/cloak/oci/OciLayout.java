@@ -128,9 +128,22 @@ public final class OciLayout {
 
     /** Starts writing a new blob. The caller must either commit or discard (close discards if not committed). */
     public StagedBlob stage() throws IOException {
+        return stage(true);
+    }
+
+    /**
+     * Starts writing a blob whose digest the writer computes itself over exactly the bytes it writes (the
+     * decryptor does), so hashing it a second time here would only cost time. Commit with
+     * {@link StagedBlob#commitAs}.
+     */
+    public StagedBlob stageUnhashed() throws IOException {
+        return stage(false);
+    }
+
+    private StagedBlob stage(boolean hash) throws IOException {
         Path dir = root.resolve("blobs").resolve("sha256");
         Files.createDirectories(dir);
-        return new StagedBlob(this, Files.createTempFile(dir, ".staging-", ".tmp"));
+        return new StagedBlob(this, Files.createTempFile(dir, ".staging-", ".tmp"), hash);
     }
 
     /** Writes a small blob (manifest, config) whole and returns its digest. */
@@ -179,14 +192,15 @@ public final class OciLayout {
     public static final class StagedBlob implements AutoCloseable {
         private final OciLayout layout;
         private final Path tmp;
-        private final MessageDigest sha256 = Digest.newSha256();
+        private final MessageDigest sha256;
         private final OutputStream out;
         private long size;
         private boolean done;
 
-        private StagedBlob(OciLayout layout, Path tmp) throws IOException {
+        private StagedBlob(OciLayout layout, Path tmp, boolean hash) throws IOException {
             this.layout = layout;
             this.tmp = tmp;
+            this.sha256 = hash ? Digest.newSha256() : null;
             OutputStream file = Files.newOutputStream(tmp);
             this.out = new OutputStream() {
                 @Override
@@ -197,7 +211,9 @@ public final class OciLayout {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     file.write(b, off, len);
-                    sha256.update(b, off, len);
+                    if (sha256 != null) {
+                        sha256.update(b, off, len);
+                    }
                     size += len;
                 }
 
@@ -219,20 +235,41 @@ public final class OciLayout {
 
         /** Publishes the blob under the digest of what was written, and returns that digest. */
         public Digest commitComputed() throws IOException {
-            Digest digest = Digest.sha256(sha256.digest());
+            Digest digest = Digest.sha256(hashed().digest());
             publish(digest);
             return digest;
         }
 
         /** Publishes the blob only if what was written has the expected digest and size; discards it otherwise. */
         public void commitExpecting(Digest expected, long expectedSize) throws IOException {
-            Digest actual = Digest.sha256(sha256.digest());
+            Digest actual = Digest.sha256(hashed().digest());
             if (!actual.equals(expected) || size != expectedSize) {
                 discard();
                 throw CloakException.integrity("blob " + expected + " was written as " + actual + " with "
                         + size + " bytes instead of " + expectedSize + "; nothing was stored");
             }
             publish(actual);
+        }
+
+        /** Publishes an unhashed blob under the digest its writer computed; the size is still checked. */
+        public void commitAs(Digest digest, long expectedSize) throws IOException {
+            if (sha256 != null) {
+                commitExpecting(digest, expectedSize);
+                return;
+            }
+            if (size != expectedSize) {
+                discard();
+                throw CloakException.integrity("blob " + digest + " was written with " + size + " bytes instead of "
+                        + expectedSize + "; nothing was stored");
+            }
+            publish(digest);
+        }
+
+        private MessageDigest hashed() {
+            if (sha256 == null) {
+                throw new IllegalStateException("this blob was staged without hashing; commit it with commitAs");
+            }
+            return sha256;
         }
 
         private void publish(Digest digest) throws IOException {

@@ -7,8 +7,8 @@ import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
 import dev.cloak.oci.MediaTypes;
 import dev.cloak.ocicrypt.keywrap.KeyWrapper;
+import dev.cloak.stream.Limits;
 
-import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,28 +82,50 @@ public final class LayerDecryptor {
         return describe(EncryptionAnnotations.of(layer), layer.digest().toString());
     }
 
+    /** {@link #decrypt(LayerKey, Digest, InputStream, PlaintextSink)} for a layer whose diff_id is not known. */
+    public VerifiedLayer decrypt(LayerKey key, InputStream ciphertext, PlaintextSink sink) throws IOException {
+        return decrypt(key, null, ciphertext, sink);
+    }
+
     /**
      * Streams {@code ciphertext} (read to its end; not closed) through the cipher into {@code sink}. The
      * sink's staging is committed only after the size, the encrypted digest, the HMAC and the plaintext
      * digest all match; on any mismatch, or any exception, it is discarded and nothing is published.
+     *
+     * <p>{@code diffId} is the layer's uncompressed digest from the image config, or null. It matters because
+     * ocicrypt writers record in the private options the digest of the layer as they received it: when the
+     * writer compressed the layer on the way (skopeo does for uncompressed sources), that is the digest of the
+     * uncompressed content, which is the layer's diff_id and is verified when the layer is unpacked.
      */
-    public VerifiedLayer decrypt(LayerKey key, InputStream ciphertext, PlaintextSink sink) throws IOException {
+    public VerifiedLayer decrypt(LayerKey key, Digest diffId, InputStream ciphertext, PlaintextSink sink) throws IOException {
         Descriptor layer = key.layer();
         String name = layer.digest().toString();
         CipherOptions.Private priv = key.privateOptions();
-        Cipher cipher = LayerCipher.decryptor(priv.symkey(), priv.nonce());
+        AesCtr ctr = new AesCtr(priv.symkey(), priv.nonce());
         Mac hmac = LayerCipher.hmac(priv.symkey());
         MessageDigest encryptedDigest = layer.digest().newDigester();
         Digest expectedPlain = priv.digest() == null || priv.digest().isEmpty() ? null : Digest.parse(priv.digest());
         MessageDigest plainDigest = expectedPlain == null ? Digest.newSha256() : expectedPlain.newDigester();
+        byte[] out = new byte[Limits.COPY_BUFFER_BYTES];
 
-        try (PlaintextSink.Staging staging = sink.begin()) {
-            long total = LayerCipher.pump(ciphertext, layer.size(), name, cipher, (in, out, n) -> {
-                encryptedDigest.update(in, 0, n);
-                hmac.update(in, 0, n);
+        try (PlaintextSink.Staging staging = sink.begin();
+             ParallelHasher hasher = new ParallelHasher(encryptedDigest, hmac, Limits.COPY_BUFFER_BYTES)) {
+            long total = 0;
+            while (true) {
+                byte[] buf = hasher.borrow();
+                int n = ciphertext.readNBytes(buf, 0, buf.length);
+                if (n == 0) {
+                    hasher.giveBack(buf);
+                    break;
+                }
+                total = LayerCipher.checkLength(total + n, layer.size(), name);
+                ctr.apply(buf, 0, out, 0, n);
+                // The ciphertext is hashed on the other core while this one digests and writes the plaintext.
+                hasher.submit(buf, n);
                 plainDigest.update(out, 0, n);
                 staging.out().write(out, 0, n);
-            });
+            }
+            hasher.finish();
             if (total != layer.size()) {
                 throw CloakException.integrity("layer " + name + " is truncated: " + total + " of " + layer.size()
                         + " bytes arrived; nothing was kept");
@@ -119,9 +141,9 @@ public final class LayerDecryptor {
             byte[] plain = plainDigest.digest();
             Digest actualPlain = expectedPlain == null ? Digest.sha256(plain) : new Digest(expectedPlain.algorithm(),
                     java.util.HexFormat.of().formatHex(plain));
-            if (expectedPlain != null && !expectedPlain.equals(actualPlain)) {
-                throw CloakException.integrity("layer " + name + " decrypted to " + actualPlain
-                        + " instead of the plaintext digest " + expectedPlain + " its options promise; nothing was kept");
+            if (expectedPlain != null && !expectedPlain.equals(actualPlain) && !expectedPlain.equals(diffId)) {
+                throw CloakException.integrity("layer " + name + " decrypted to " + actualPlain + " but its options"
+                        + " promise " + expectedPlain + ", which is neither that nor the layer's diff_id; nothing was kept");
             }
             Descriptor decrypted = layer
                     .withoutAnnotations(k -> k.startsWith(EncryptionAnnotations.PREFIX))

@@ -5,7 +5,6 @@ import dev.cloak.keys.Keyring;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.ocicrypt.keywrap.Recipient;
 
-import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,10 +45,10 @@ public final class LayerEncryptor {
         RANDOM.nextBytes(key);
         RANDOM.nextBytes(nonce);
         try {
-            Cipher cipher = LayerCipher.encryptor(key, nonce);
+            AesCtr ctr = new AesCtr(key, nonce);
             Mac hmac = LayerCipher.hmac(key);
             MessageDigest plainDigest = layer.digest().newDigester();
-            long total = LayerCipher.pump(plaintext, layer.size(), name, cipher, (in, out, n) -> {
+            long total = LayerCipher.pump(plaintext, layer.size(), name, ctr, (in, out, n) -> {
                 plainDigest.update(in, 0, n);
                 hmac.update(out, 0, n);
                 ciphertext.write(out, 0, n);
