@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.cloak.error.CloakException;
+import dev.cloak.error.Printable;
 import dev.cloak.oci.Digest;
 
 import java.io.IOException;
@@ -76,10 +77,13 @@ public final class CipherOptions {
         try {
             p = MAPPER.readValue(json, Public.class);
         } catch (IOException e) {
+            p = null;
+        }
+        if (p == null) {
             throw CloakException.invalid("layer " + layer + " has a pubopts annotation that is not valid cipher options JSON");
         }
         if (!AES_256_CTR_HMAC_SHA256.equals(p.cipher())) {
-            throw CloakException.invalid("layer " + layer + " uses the cipher \"" + p.cipher()
+            throw CloakException.invalid("layer " + layer + " uses the cipher \"" + Printable.of(p.cipher())
                     + "\"; only " + AES_256_CTR_HMAC_SHA256 + " is defined by ocicrypt");
         }
         if (p.hmac() == null || p.hmac().length != HMAC_BYTES) {
@@ -94,6 +98,9 @@ public final class CipherOptions {
         try {
             p = MAPPER.readValue(json, Private.class);
         } catch (IOException e) {
+            p = null;
+        }
+        if (p == null) {
             throw CloakException.invalid("layer " + layer + " has wrapped cipher options that are not valid JSON once unwrapped");
         }
         if (p.symkey() == null || p.symkey().length != KEY_BYTES) {

@@ -1,6 +1,7 @@
 package dev.cloak.ocicrypt;
 
 import dev.cloak.error.CloakException;
+import dev.cloak.error.Printable;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.stream.Limits;
 
@@ -25,12 +26,12 @@ public record EncryptionAnnotations(Map<String, List<byte[]>> wrappedKeys, byte[
         String name = layer.digest().toString();
         Map<String, List<byte[]>> wrapped = new LinkedHashMap<>();
         for (Map.Entry<String, String> a : layer.annotations().entrySet()) {
-            if (!a.getKey().startsWith(KEYS_PREFIX)) {
+            if (!a.getKey().startsWith(KEYS_PREFIX) || a.getValue() == null) {
                 continue;
             }
             String scheme = a.getKey().substring(KEYS_PREFIX.length());
             if (a.getValue().length() > Limits.MAX_WRAPPED_KEY_BYTES) {
-                throw CloakException.invalid("layer " + name + " has an annotation " + a.getKey() + " larger than "
+                throw CloakException.invalid("layer " + name + " has an annotation " + Printable.of(a.getKey()) + " larger than "
                         + Limits.MAX_WRAPPED_KEY_BYTES + " bytes");
             }
             List<byte[]> entries = new ArrayList<>();
@@ -58,7 +59,7 @@ public record EncryptionAnnotations(Map<String, List<byte[]>> wrappedKeys, byte[
         try {
             return Base64.getDecoder().decode(value);
         } catch (IllegalArgumentException e) {
-            throw CloakException.invalid("layer " + layer + " has an annotation " + key + " that is not valid base64");
+            throw CloakException.invalid("layer " + layer + " has an annotation " + Printable.of(key) + " that is not valid base64");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.cloak.ocicrypt;
 
 import dev.cloak.error.CloakException;
 import dev.cloak.error.ErrorKind;
+import dev.cloak.error.Printable;
 import dev.cloak.keys.Keyring;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
@@ -37,13 +38,24 @@ public final class LayerDecryptor {
         String name = layer.digest().toString();
         EncryptionAnnotations annotations = EncryptionAnnotations.of(layer);
         CipherOptions.Public pub = CipherOptions.parsePublic(annotations.publicOptions(), name);
+        // Every entry of every scheme is tried: a malformed entry is skipped when another one is usable,
+        // and reported only when it was the only thing that could have worked.
+        CloakException firstMalformed = null;
+        boolean anyWellFormed = false;
         for (Map.Entry<String, List<byte[]>> scheme : annotations.wrappedKeys().entrySet()) {
             KeyWrapper wrapper = wrappers.find(scheme.getKey());
             if (wrapper == null) {
                 continue;
             }
             for (byte[] entry : scheme.getValue()) {
-                byte[] options = wrapper.unwrap(entry, keyring, name);
+                byte[] options;
+                try {
+                    options = wrapper.unwrap(entry, keyring, name);
+                } catch (CloakException malformed) {
+                    firstMalformed = firstMalformed == null ? malformed : firstMalformed;
+                    continue;
+                }
+                anyWellFormed = true;
                 if (options != null) {
                     try {
                         return new LayerKey(layer, pub, CipherOptions.parsePrivate(options, name));
@@ -52,6 +64,9 @@ public final class LayerDecryptor {
                     }
                 }
             }
+        }
+        if (firstMalformed != null && !anyWellFormed) {
+            throw firstMalformed;
         }
         throw new CloakException(ErrorKind.NO_KEY, MISSING_KEY + " of layer " + name + ": it is encrypted for "
                 + describe(annotations, name) + ", and none of the " + keyring.size() + " private keys from "
@@ -64,13 +79,17 @@ public final class LayerDecryptor {
         annotations.wrappedKeys().forEach((scheme, entries) -> {
             KeyWrapper w = wrappers.find(scheme);
             if (w == null) {
-                parts.add(scheme + " (" + entries.size() + " entr" + (entries.size() == 1 ? "y" : "ies")
+                parts.add(Printable.of(scheme) + " (" + entries.size() + " entr" + (entries.size() == 1 ? "y" : "ies")
                         + ", a scheme Cloak cannot unwrap yet)");
                 return;
             }
             List<String> recipients = new ArrayList<>();
             for (byte[] e : entries) {
-                recipients.addAll(w.describeRecipients(e, layer));
+                try {
+                    recipients.addAll(w.describeRecipients(e, layer));
+                } catch (CloakException malformed) {
+                    recipients.add("a malformed entry");
+                }
             }
             parts.add(scheme + " (" + String.join("; ", recipients) + ")");
         });

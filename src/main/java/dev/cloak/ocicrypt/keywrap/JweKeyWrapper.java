@@ -19,6 +19,7 @@ import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.cloak.error.CloakException;
+import dev.cloak.error.Printable;
 import dev.cloak.keys.Keyring;
 import dev.cloak.keys.PrivateKeyEntry;
 
@@ -48,6 +49,13 @@ public final class JweKeyWrapper implements KeyWrapper {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final EncryptionMethod CONTENT_ENCRYPTION = EncryptionMethod.A256GCM;
+    /** What containers/ocicrypt accepts; nimbus would also take RSA1_5, whose padding invites oracle attacks. */
+    private static final java.util.Set<JWEAlgorithm> ALGORITHMS = java.util.Set.of(JWEAlgorithm.RSA_OAEP,
+            JWEAlgorithm.RSA_OAEP_256, JWEAlgorithm.ECDH_ES, JWEAlgorithm.ECDH_ES_A128KW, JWEAlgorithm.ECDH_ES_A192KW,
+            JWEAlgorithm.ECDH_ES_A256KW);
+    private static final java.util.Set<EncryptionMethod> CONTENT_METHODS = java.util.Set.of(EncryptionMethod.A128GCM,
+            EncryptionMethod.A192GCM, EncryptionMethod.A256GCM, EncryptionMethod.A128CBC_HS256,
+            EncryptionMethod.A192CBC_HS384, EncryptionMethod.A256CBC_HS512);
 
     @Override
     public String scheme() {
@@ -120,6 +128,10 @@ public final class JweKeyWrapper implements KeyWrapper {
     public byte[] unwrap(byte[] entry, Keyring keyring, String layer) {
         Parsed jwe = Parsed.of(entry, layer);
         for (Parsed.Target target : jwe.targets) {
+            if (!ALGORITHMS.contains(target.header.getAlgorithm())
+                    || !CONTENT_METHODS.contains(target.header.getEncryptionMethod())) {
+                continue;
+            }
             for (PrivateKeyEntry key : candidates(keyring, target.header)) {
                 byte[] payload = tryDecrypt(key, target, jwe);
                 if (payload != null) {
@@ -155,15 +167,20 @@ public final class JweKeyWrapper implements KeyWrapper {
     public List<String> describeRecipients(byte[] entry, String layer) {
         List<String> out = new ArrayList<>();
         for (Parsed.Target t : Parsed.of(entry, layer).targets) {
-            StringBuilder s = new StringBuilder(t.header.getAlgorithm().getName());
-            if (t.header.getEphemeralPublicKey() != null) {
-                s.append(' ').append(t.header.getEphemeralPublicKey().getKeyType().getValue())
-                        .append(' ').append(((com.nimbusds.jose.jwk.ECKey) t.header.getEphemeralPublicKey()).getCurve());
+            StringBuilder s = new StringBuilder(Printable.of(t.header.getAlgorithm().getName()));
+            var epk = t.header.getEphemeralPublicKey();
+            if (epk != null) {
+                s.append(' ').append(epk.getKeyType().getValue());
+                if (epk instanceof com.nimbusds.jose.jwk.ECKey ec) {
+                    s.append(' ').append(ec.getCurve());
+                } else if (epk instanceof com.nimbusds.jose.jwk.OctetKeyPair okp) {
+                    s.append(' ').append(okp.getCurve());
+                }
             } else if (t.header.getAlgorithm().getName().startsWith("RSA")) {
                 s.append(" RSA");
             }
             if (t.header.getKeyID() != null) {
-                s.append(" kid=").append(t.header.getKeyID());
+                s.append(" kid=").append(Printable.of(t.header.getKeyID()));
             }
             out.add(s.toString());
         }
@@ -214,7 +231,11 @@ public final class JweKeyWrapper implements KeyWrapper {
                     merged.putAll(JSONObjectUtils.parse(r.get("header").toString()));
                 }
                 String key = r.path("encrypted_key").asText("");
-                p.targets.add(new Target(JWEHeader.parse(merged), key.isEmpty() ? null : new Base64URL(key)));
+                JWEHeader header = JWEHeader.parse(merged);
+                if (header.getAlgorithm() == null || header.getEncryptionMethod() == null) {
+                    throw new ParseException("a recipient has no alg or enc", 0);
+                }
+                p.targets.add(new Target(header, key.isEmpty() ? null : new Base64URL(key)));
             }
             p.iv = new Base64URL(root.path("iv").asText(""));
             p.ciphertext = new Base64URL(root.get("ciphertext").asText());
