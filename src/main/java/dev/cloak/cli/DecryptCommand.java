@@ -27,6 +27,9 @@ final class DecryptCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    RegistryOptions registry;
+
     @Option(names = "--key", paramLabel = "FILE[:PASSWORD]",
             description = "Private key file (PEM, DER or JWK; encrypted keys take :PASSWORD or FILE.password). Repeatable.")
     List<String> keys = new ArrayList<>();
@@ -35,10 +38,10 @@ final class DecryptCommand implements Callable<Integer> {
             description = "Directory of private keys, read like the node's /etc/crio/keys.")
     Path keysDir;
 
-    @Parameters(index = "0", paramLabel = "SOURCE", description = "oci:DIR[:TAG]")
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "oci:DIR[:TAG] or docker://REFERENCE")
     String source;
 
-    @Parameters(index = "1", paramLabel = "DESTINATION", description = "oci:DIR[:TAG]")
+    @Parameters(index = "1", paramLabel = "DESTINATION", description = "oci:DIR[:TAG] or docker://REFERENCE")
     String destination;
 
     @picocli.CommandLine.Spec
@@ -54,8 +57,8 @@ final class DecryptCommand implements Callable<Integer> {
             keyring = keys.isEmpty() ? new KeyDirectory(keysDir).keyring() : keyring.plus(new KeyDirectory(keysDir).keyring());
         }
         try (DecryptLayers transform = new DecryptLayers(new LayerDecryptor(KeyWrappers.standard()), keyring);
-             ImageSource src = ImageLocation.parse(source).openSource();
-             ImageDestination dst = ImageLocation.parse(destination).openDestination()) {
+             ImageSource src = ImageLocation.parse(source, registry::client).openSource();
+             ImageDestination dst = ImageLocation.parse(destination, registry::client).openDestination()) {
             ManifestBlob written = ImageCopier.copy(src, dst, common.platform(), transform);
             spec.commandLine().getOut().println("Decrypted " + src.describe() + " to " + dst.describe()
                     + " (manifest " + written.digest() + ")");

@@ -29,6 +29,9 @@ final class EncryptCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    RegistryOptions registry;
+
     @Option(names = {"-r", "--recipient"}, required = true, paramLabel = "jwe:PUBLIC-KEY",
             description = "Who can decrypt: jwe:FILE with an RSA or EC public key (PEM, DER or JWK). Repeatable.")
     List<String> recipients = new ArrayList<>();
@@ -44,10 +47,10 @@ final class EncryptCommand implements Callable<Integer> {
     @Option(names = "--keys-dir", paramLabel = "DIR", description = "Directory of such private keys.")
     Path keysDir;
 
-    @Parameters(index = "0", paramLabel = "SOURCE", description = "oci:DIR[:TAG]")
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "oci:DIR[:TAG] or docker://REFERENCE")
     String source;
 
-    @Parameters(index = "1", paramLabel = "DESTINATION", description = "oci:DIR[:TAG]")
+    @Parameters(index = "1", paramLabel = "DESTINATION", description = "oci:DIR[:TAG] or docker://REFERENCE")
     String destination;
 
     @picocli.CommandLine.Spec
@@ -63,8 +66,8 @@ final class EncryptCommand implements Callable<Integer> {
         KeyWrappers wrappers = KeyWrappers.standard();
         EncryptLayers transform = new EncryptLayers(new LayerEncryptor(wrappers), new LayerDecryptor(wrappers),
                 parsed, layers, rewrap);
-        try (ImageSource src = ImageLocation.parse(source).openSource();
-             ImageDestination dst = ImageLocation.parse(destination).openDestination()) {
+        try (ImageSource src = ImageLocation.parse(source, registry::client).openSource();
+             ImageDestination dst = ImageLocation.parse(destination, registry::client).openDestination()) {
             ManifestBlob written = ImageCopier.copy(src, dst, common.platform(), transform);
             spec.commandLine().getOut().println("Encrypted " + src.describe() + " to " + dst.describe()
                     + " (manifest " + written.digest() + ")");

@@ -5,15 +5,23 @@ import dev.cloak.image.ImageDestination;
 import dev.cloak.image.ImageSource;
 import dev.cloak.image.OciLayoutDestination;
 import dev.cloak.image.OciLayoutSource;
+import dev.cloak.image.RegistryDestination;
+import dev.cloak.image.RegistrySource;
+import dev.cloak.oci.ImageReference;
 import dev.cloak.oci.OciLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
-/** An image named on the command line: {@code oci:DIR[:TAG]}. */
-record ImageLocation(Path directory, String tag) {
+/** An image named on the command line: {@code oci:DIR[:TAG]} or {@code docker://REFERENCE}. */
+sealed interface ImageLocation {
 
-    static ImageLocation parse(String text) {
+    ImageSource openSource();
+
+    ImageDestination openDestination() throws IOException;
+
+    static ImageLocation parse(String text, Supplier<dev.cloak.registry.RegistryClient> registry) {
         if (text.startsWith("oci:")) {
             String rest = text.substring("oci:".length());
             int colon = rest.indexOf(':');
@@ -22,20 +30,35 @@ record ImageLocation(Path directory, String tag) {
             if (dir.toString().isEmpty()) {
                 throw CloakException.invalid("image \"" + text + "\" names no directory; write oci:DIR[:TAG]");
             }
-            return new ImageLocation(dir, tag);
+            return new Layout(dir, tag);
         }
         if (text.startsWith("docker://")) {
-            throw CloakException.invalid("image \"" + text + "\": registry references are not supported by this"
-                    + " version; copy the image to an OCI layout first (skopeo copy docker://... oci:DIR:TAG)");
+            return new Registry(ImageReference.parse(text.substring("docker://".length())), registry);
         }
-        throw CloakException.invalid("image \"" + text + "\" has no transport; write oci:DIR[:TAG]");
+        throw CloakException.invalid("image \"" + text + "\" has no transport; write oci:DIR[:TAG] or docker://REFERENCE");
     }
 
-    ImageSource openSource() {
-        return new OciLayoutSource(OciLayout.open(directory), tag);
+    record Layout(Path directory, String tag) implements ImageLocation {
+        @Override
+        public ImageSource openSource() {
+            return new OciLayoutSource(OciLayout.open(directory), tag);
+        }
+
+        @Override
+        public ImageDestination openDestination() throws IOException {
+            return new OciLayoutDestination(directory, tag == null ? "latest" : tag);
+        }
     }
 
-    ImageDestination openDestination() throws IOException {
-        return new OciLayoutDestination(directory, tag == null ? "latest" : tag);
+    record Registry(ImageReference reference, Supplier<dev.cloak.registry.RegistryClient> client) implements ImageLocation {
+        @Override
+        public ImageSource openSource() {
+            return new RegistrySource(client.get(), reference);
+        }
+
+        @Override
+        public ImageDestination openDestination() {
+            return new RegistryDestination(client.get(), reference);
+        }
     }
 }

@@ -18,7 +18,10 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "oci:DIR[:TAG]")
+    @Mixin
+    RegistryOptions registry;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "oci:DIR[:TAG] or docker://REFERENCE")
     String image;
 
     @picocli.CommandLine.Spec
@@ -26,7 +29,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ImageSource src = ImageLocation.parse(image).openSource()) {
+        try (ImageSource src = ImageLocation.parse(image, registry::client).openSource()) {
             ImageInspector.Report report = new ImageInspector(new LayerDecryptor(KeyWrappers.standard()))
                     .inspect(src, common.platform());
             PrintWriter out = spec.commandLine().getOut();

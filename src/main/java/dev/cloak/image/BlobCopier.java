@@ -11,7 +11,7 @@ public final class BlobCopier {
     }
 
     public static Descriptor copy(Descriptor blob, ImageSource source, ImageDestination destination) throws IOException {
-        if (destination.hasBlob(blob.digest())) {
+        if (destination.hasBlob(blob.digest()) || destination.tryMount(blob, source)) {
             return blob;
         }
         try (InputStream in = source.openBlob(blob);

@@ -15,6 +15,14 @@ public interface ImageDestination extends PlaintextSink, AutoCloseable {
 
     boolean hasBlob(Digest digest) throws IOException;
 
+    /**
+     * Makes {@code blob} available without copying its bytes, when the destination can (a registry mounting
+     * a blob from another repository of the same registry). Returns false when it cannot.
+     */
+    default boolean tryMount(dev.cloak.oci.Descriptor blob, ImageSource source) throws IOException {
+        return false;
+    }
+
     /** Starts writing a blob; close discards unless committed. */
     BlobWriter stageBlob() throws IOException;
 
