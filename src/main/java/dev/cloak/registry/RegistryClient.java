@@ -30,6 +30,9 @@ public final class RegistryClient {
     private final RegistryTransport transport;
     private final HostsDirectory hosts;
     private final java.util.Map<String, RegistryHost> pushHosts = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Hosts that just failed to answer, and until when to try them last. */
+    private final java.util.Map<URI, java.time.Instant> downUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.time.Duration DOWN_FOR = java.time.Duration.ofSeconds(30);
 
     public RegistryClient(RegistryTransport transport, HostsDirectory hosts) {
         this.transport = transport;
@@ -43,7 +46,12 @@ public final class RegistryClient {
     /** The hosts for {@code ref}'s registry that have {@code capability}, in order. */
     List<RegistryHost> hosts(ImageReference ref, RegistryHost.Capability capability) {
         List<RegistryHost> all = hosts.hostsFor(ref.registry());
-        List<RegistryHost> able = all.stream().filter(h -> h.can(capability)).toList();
+        java.time.Instant now = java.time.Instant.now();
+        // Configured order, except that hosts which just failed to answer go last for a while, so a dead
+        // mirror costs its retries once per pull instead of once per blob.
+        List<RegistryHost> able = all.stream().filter(h -> h.can(capability))
+                .sorted(java.util.Comparator.comparing(h -> now.isBefore(downUntil.getOrDefault(h.base(), java.time.Instant.MIN))))
+                .toList();
         if (able.isEmpty()) {
             throw CloakException.invalid("no host configured for registry " + ref.registry() + " may "
                     + capability.name().toLowerCase(java.util.Locale.ROOT) + " (check capabilities in hosts.toml)");
@@ -238,6 +246,10 @@ public final class RegistryClient {
         }
     }
 
+    void markDown(RegistryHost host) {
+        downUntil.put(host.base(), java.time.Instant.now().plus(DOWN_FOR));
+    }
+
     interface HostCall<T> {
         T call(RegistryHost host) throws IOException;
     }
@@ -255,6 +267,9 @@ public final class RegistryClient {
             } catch (CloakException e) {
                 boolean nextMayHelp = e.kind() == ErrorKind.UNAVAILABLE || e.kind() == ErrorKind.NOT_FOUND
                         || e.kind() == ErrorKind.INTEGRITY;
+                if (e.kind() == ErrorKind.UNAVAILABLE) {
+                    markDown(host);
+                }
                 if (!nextMayHelp) {
                     throw e;
                 }

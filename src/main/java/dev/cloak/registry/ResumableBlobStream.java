@@ -55,10 +55,24 @@ final class ResumableBlobStream extends InputStream {
                 // Everything the descriptor promised has arrived; extra bytes would be the verifier's business.
                 return current == null ? -1 : current.read(b, off, len);
             }
-            try {
-                if (current == null) {
+            if (current == null) {
+                try {
                     current = open();
+                } catch (InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // The transport has already retried this host; an unreachable one hands over to the next.
+                    client.markDown(hosts.get(hostIndex));
+                    if (hostIndex + 1 < hosts.size()) {
+                        hostIndex++;
+                        failuresWithoutProgress = 0;
+                    } else {
+                        failed(e);
+                    }
+                    continue;
                 }
+            }
+            try {
                 int n = current.read(b, off, len);
                 if (n > 0) {
                     position += n;

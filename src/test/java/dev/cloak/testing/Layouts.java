@@ -53,7 +53,8 @@ public final class Layouts {
     }
 
     /** Builds the busybox test image (two layers: busybox, /hello.txt) with the project's own script. */
-    public static Path busybox(Path dir, String tag, String hello) {
+    public static Path busybox(Path dir, String tag, String hello) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
         Path layout = dir.resolve("plain");
         Cmd.run(dir, Project.script("build-busybox-image").toString(), layout.toString(), tag, hello).ok();
         return layout;
