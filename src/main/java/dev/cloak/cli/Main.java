@@ -18,7 +18,8 @@ public final class Main {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose") || java.util.Arrays.asList(args).contains("-v");
         if (System.getProperty("cloak.log.level") == null) {
-            System.setProperty("cloak.log.level", verbose ? "DEBUG" : "WARN");
+            boolean serving = args.length > 0 && args[0].equals("serve");
+            System.setProperty("cloak.log.level", verbose ? "DEBUG" : serving ? "INFO" : "WARN");
         }
         CommandLine cmd = new CommandLine(new CloakCommand());
         cmd.setOut(out);

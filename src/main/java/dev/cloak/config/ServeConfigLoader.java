@@ -1,0 +1,148 @@
+package dev.cloak.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.cloak.error.CloakException;
+import dev.cloak.error.Printable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code /etc/cloak/config.toml} (or the file {@code --config} names) and applies flags on top.
+ * Keys are the flag names with underscores: {@code listen}, {@code runtime_endpoint},
+ * {@code decryption_keys_path}, {@code containerd_namespace}, {@code snapshotter}, {@code registry_config_dir},
+ * {@code max_concurrent_downloads}, {@code shutdown_grace_seconds}. Unknown keys and bad values stop the start
+ * with a message naming the key, so a typo never silently falls back to a default.
+ */
+public final class ServeConfigLoader {
+    public static final Path DEFAULT_FILE = Path.of("/etc/cloak/config.toml");
+    private static final Set<String> KEYS = Set.of("listen", "runtime_endpoint", "decryption_keys_path",
+            "containerd_namespace", "snapshotter", "registry_config_dir", "max_concurrent_downloads",
+            "shutdown_grace_seconds");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
+
+    private ServeConfigLoader() {
+    }
+
+    /**
+     * Loads {@code file} (a missing default file is fine; a missing named file is an error) and applies
+     * {@code flags} (same keys, string values) on top.
+     */
+    public static ServeConfig load(Path file, boolean fileNamedExplicitly, Map<String, String> flags) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (file != null && Files.isRegularFile(file)) {
+            values.putAll(readToml(file));
+        } else if (file != null && fileNamedExplicitly) {
+            throw CloakException.notFound("configuration file " + file + " does not exist");
+        }
+        flags.forEach((k, v) -> {
+            if (v != null) {
+                values.put(k, v);
+            }
+        });
+        return build(values, file);
+    }
+
+    private static Map<String, String> readToml(Path file) {
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            throw CloakException.invalid("configuration file " + file + " is not valid TOML: "
+                    + Printable.of(m.lines().findFirst().orElse(m)));
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!KEYS.contains(e.getKey())) {
+                throw CloakException.invalid("configuration file " + file + ": unknown key \"" + Printable.of(e.getKey())
+                        + "\" (known keys: " + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
+            }
+            if (e.getValue().isContainerNode()) {
+                throw CloakException.invalid("configuration file " + file + ": key \"" + e.getKey()
+                        + "\" must be a single value");
+            }
+            values.put(e.getKey(), e.getValue().asText());
+        }
+        return values;
+    }
+
+    private static ServeConfig build(Map<String, String> v, Path file) {
+        ServeConfig d = ServeConfig.DEFAULTS;
+        return new ServeConfig(
+                socket(v, "listen", d.listen(), file),
+                socket(v, "runtime_endpoint", d.runtimeEndpoint(), file),
+                path(v, "decryption_keys_path", d.decryptionKeysPath(), file),
+                name(v, "containerd_namespace", d.containerdNamespace(), file),
+                name(v, "snapshotter", d.snapshotter(), file),
+                path(v, "registry_config_dir", d.registryConfigDir(), file),
+                number(v, "max_concurrent_downloads", d.maxConcurrentDownloads(), 1, 64, file),
+                Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, file)));
+    }
+
+    /** {@code unix:///path} or a plain absolute path. */
+    private static Path socket(Map<String, String> v, String key, Path fallback, Path file) {
+        String s = v.get(key);
+        if (s == null) {
+            return fallback;
+        }
+        String path = s.startsWith("unix://") ? s.substring("unix://".length()) : s;
+        if (!path.startsWith("/") || s.contains("://") && !s.startsWith("unix://")) {
+            throw bad(key, s, "a unix socket such as unix:///run/cloak/cloak.sock", file);
+        }
+        return Path.of(path);
+    }
+
+    private static Path path(Map<String, String> v, String key, Path fallback, Path file) {
+        String s = v.get(key);
+        if (s == null) {
+            return fallback;
+        }
+        if (!s.startsWith("/")) {
+            throw bad(key, s, "an absolute path", file);
+        }
+        return Path.of(s);
+    }
+
+    private static String name(Map<String, String> v, String key, String fallback, Path file) {
+        String s = v.get(key);
+        if (s == null) {
+            return fallback;
+        }
+        if (!NAME.matcher(s).matches()) {
+            throw bad(key, s, "a name of letters, digits, '.', '_' and '-'", file);
+        }
+        return s;
+    }
+
+    private static int number(Map<String, String> v, String key, int fallback, int min, int max, Path file) {
+        String s = v.get(key);
+        if (s == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(s.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below with the accepted range.
+        }
+        throw bad(key, s, "a whole number from " + min + " to " + max, file);
+    }
+
+    private static CloakException bad(String key, String value, String expected, Path file) {
+        String where = file != null && Files.isRegularFile(file) ? "configuration file " + file + ": " : "";
+        return CloakException.invalid(where + "\"" + key + "\" (--" + key.replace('_', '-') + ") is \""
+                + Printable.of(value) + "\"; it must be " + expected);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.cloak.containerd;
+
+import dev.cloak.proto.containerd.content.ContentGrpc;
+import dev.cloak.proto.containerd.diff.DiffGrpc;
+import dev.cloak.proto.containerd.images.ImagesGrpc;
+import dev.cloak.proto.containerd.leases.LeasesGrpc;
+import dev.cloak.proto.containerd.snapshots.SnapshotsGrpc;
+import dev.cloak.proto.cri.ImageServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Context;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection to containerd's gRPC socket. Every call carries the namespace header; calls made while
+ * a lease is current ({@link #withLease}) also carry the lease header, which protects what they create
+ * from containerd's garbage collector until the lease is deleted. Protobuf types stay inside this package.
+ */
+public final class Containerd implements AutoCloseable {
+    static final Metadata.Key<String> NAMESPACE = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> LEASE_HEADER = Metadata.Key.of("containerd-lease", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> LEASE = Context.key("cloak-containerd-lease");
+    /** containerd accepts messages up to 16 MiB; content is written in chunks well below that. */
+    static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+    private final Path socket;
+    private final String namespace;
+    private final EpollEventLoopGroup group;
+    private final ManagedChannel channel;
+
+    private Containerd(Path socket, String namespace, EpollEventLoopGroup group, ManagedChannel channel) {
+        this.socket = socket;
+        this.namespace = namespace;
+        this.group = group;
+        this.channel = channel;
+    }
+
+    /** Connects lazily: nothing is dialled until the first call. */
+    public static Containerd connect(Path socket, String namespace) {
+        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .eventLoopGroup(group)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .intercept(new Headers(namespace))
+                .build();
+        return new Containerd(socket, namespace, group, channel);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    ContentGrpc.ContentBlockingStub content() {
+        return ContentGrpc.newBlockingStub(channel);
+    }
+
+    ContentGrpc.ContentStub contentAsync() {
+        return ContentGrpc.newStub(channel);
+    }
+
+    ImagesGrpc.ImagesBlockingStub images() {
+        return ImagesGrpc.newBlockingStub(channel);
+    }
+
+    LeasesGrpc.LeasesBlockingStub leases() {
+        return LeasesGrpc.newBlockingStub(channel);
+    }
+
+    SnapshotsGrpc.SnapshotsBlockingStub snapshots() {
+        return SnapshotsGrpc.newBlockingStub(channel);
+    }
+
+    DiffGrpc.DiffBlockingStub diff() {
+        return DiffGrpc.newBlockingStub(channel);
+    }
+
+    /** containerd's own CRI ImageService on the same socket. */
+    public ImageServiceGrpc.ImageServiceBlockingStub criImages() {
+        return ImageServiceGrpc.newBlockingStub(channel);
+    }
+
+    /** Runs {@code action} with {@code leaseId} attached to every containerd call it makes on this thread. */
+    static <T> T withLease(String leaseId, java.util.concurrent.Callable<T> action) throws Exception {
+        return Context.current().withValue(LEASE, leaseId).call(action);
+    }
+
+    @Override
+    public void close() {
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    private static final class Headers implements ClientInterceptor {
+        private final String namespace;
+
+        Headers(String namespace) {
+            this.namespace = namespace;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            String lease = LEASE.get();
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    headers.put(NAMESPACE, namespace);
+                    if (lease != null) {
+                        headers.put(LEASE_HEADER, lease);
+                    }
+                    super.start(listener, headers);
+                }
+            };
+        }
+    }
+}

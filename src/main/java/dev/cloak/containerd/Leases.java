@@ -1,0 +1,44 @@
+package dev.cloak.containerd;
+
+import dev.cloak.proto.containerd.leases.CreateRequest;
+import dev.cloak.proto.containerd.leases.DeleteRequest;
+import io.grpc.StatusRuntimeException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.UUID;
+
+/**
+ * Leases protect an import from containerd's garbage collector until the image record exists. Each lease
+ * also carries an expiry, so a crashed Cloak cannot pin content forever.
+ */
+public final class Leases {
+    private static final Duration EXPIRY = Duration.ofHours(1);
+    private final Containerd containerd;
+
+    public Leases(Containerd containerd) {
+        this.containerd = containerd;
+    }
+
+    public String create() {
+        String id = "cloak-" + UUID.randomUUID();
+        try {
+            containerd.leases().create(CreateRequest.newBuilder().setId(id)
+                    .putLabels("containerd.io/gc.expire", DateTimeFormatter.ISO_INSTANT.format(Instant.now().plus(EXPIRY)))
+                    .build());
+            return id;
+        } catch (StatusRuntimeException e) {
+            throw ContainerdErrors.of(e, "create a lease", containerd);
+        }
+    }
+
+    /** Deletes the lease; what it protected is then kept only if something else (an image) refers to it. */
+    public void delete(String id) {
+        try {
+            containerd.leases().delete(DeleteRequest.newBuilder().setId(id).setSync(true).build());
+        } catch (StatusRuntimeException e) {
+            // The lease expires by itself; a failed delete must not fail a pull that succeeded.
+        }
+    }
+}

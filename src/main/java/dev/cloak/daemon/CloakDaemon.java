@@ -1,0 +1,116 @@
+package dev.cloak.daemon;
+
+import dev.cloak.config.ServeConfig;
+import dev.cloak.containerd.Containerd;
+import dev.cloak.containerd.ContentStore;
+import dev.cloak.containerd.ImageRecords;
+import dev.cloak.containerd.Leases;
+import dev.cloak.containerd.Unpacker;
+import dev.cloak.cri.CriImageService;
+import dev.cloak.cri.CriRuntimeService;
+import dev.cloak.keys.KeyDirectory;
+import dev.cloak.ocicrypt.KeyWrappers;
+import dev.cloak.ocicrypt.LayerDecryptor;
+import dev.cloak.pull.ImageImporter;
+import dev.cloak.pull.PullService;
+import dev.cloak.registry.HostsDirectory;
+import dev.cloak.registry.RegistryTransport;
+import dev.cloak.registry.auth.DockerConfigCredentials;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code cloak serve}: wires the pull pipeline to a gRPC server on a unix socket. Shutdown: stop accepting,
+ * let running calls finish within the grace period, cancel the rest, remove the socket.
+ */
+public final class CloakDaemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CloakDaemon.class);
+
+    private final ServeConfig config;
+    private final Containerd containerd;
+    private final ExecutorService layerPool;
+    private final ExecutorService pullPool;
+    private final EpollEventLoopGroup boss = new EpollEventLoopGroup(1);
+    private final EpollEventLoopGroup workers = new EpollEventLoopGroup(2);
+    private Server server;
+
+    public CloakDaemon(ServeConfig config) {
+        this.config = config;
+        this.containerd = Containerd.connect(config.runtimeEndpoint(), config.containerdNamespace());
+        this.layerPool = Executors.newFixedThreadPool(config.maxConcurrentDownloads(), threads("cloak-layer"));
+        this.pullPool = Executors.newCachedThreadPool(threads("cloak-pull"));
+    }
+
+    public void start(String version) throws IOException {
+        ContentStore content = new ContentStore(containerd);
+        ImageImporter importer = new ImageImporter(content, new Leases(containerd),
+                new Unpacker(containerd, content, config.snapshotter()), new ImageRecords(containerd),
+                new KeyDirectory(config.decryptionKeysPath()), new LayerDecryptor(KeyWrappers.standard()), layerPool,
+                config.snapshotter());
+        PullService pulls = new PullService(importer, new HostsDirectory(config.registryConfigDir()),
+                DockerConfigCredentials.standard(), RegistryTransport.Settings.DEFAULT, pullPool);
+        UnixSocket.prepare(config.listen());
+        server = NettyServerBuilder.forAddress(new DomainSocketAddress(config.listen().toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                .addService(new CriImageService(containerd, pulls))
+                .addService(new CriRuntimeService(version))
+                .build()
+                .start();
+        UnixSocket.restrict(config.listen());
+        LOG.info("serving the CRI image service on unix://{} for containerd at {} (namespace {}, snapshotter {}, keys {})",
+                config.listen(), config.runtimeEndpoint(), config.containerdNamespace(), config.snapshotter(),
+                config.decryptionKeysPath());
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("calls still running after the {} s grace period are cancelled", config.shutdownGrace().toSeconds());
+                    server.shutdownNow();
+                    server.awaitTermination(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        pullPool.shutdownNow();
+        layerPool.shutdownNow();
+        containerd.close();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(config.listen());
+        } catch (IOException e) {
+            LOG.warn("could not remove the socket {}: {}", config.listen(), e.getMessage());
+        }
+        LOG.info("stopped");
+    }
+
+    private static ThreadFactory threads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
