@@ -1,0 +1,111 @@
+package dev.cloak.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code cloak serve} from target/cloak.jar, as a process: its socket, key directory and registry host
+ * configuration in a temporary directory, talking to a {@link ContainerdFixture}. Stopped with SIGTERM by
+ * its own process id; {@link #stop} returns the exit code.
+ */
+public final class CloakFixture implements AutoCloseable {
+    private final Path dir;
+    private final Path keys;
+    private final Path hostsDir;
+    private final Path log;
+    private final ContainerdFixture containerd;
+    private Process process;
+
+    public CloakFixture(Path dir, ContainerdFixture containerd) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.keys = Files.createDirectories(dir.resolve("keys"));
+        this.hostsDir = Files.createDirectories(dir.resolve("certs.d"));
+        this.log = dir.resolve("cloak.log");
+        this.containerd = containerd;
+    }
+
+    public Path socket() {
+        return dir.resolve("run/cloak.sock");
+    }
+
+    public String endpoint() {
+        return "unix://" + socket();
+    }
+
+    public Path keys() {
+        return keys;
+    }
+
+    /** Lets Cloak reach a plain-HTTP test registry, as an operator would with hosts.toml. */
+    public CloakFixture withPlainHttpRegistry(String hostAndPort) throws IOException {
+        Path d = Files.createDirectories(hostsDir.resolve(hostAndPort));
+        Files.writeString(d.resolve("hosts.toml"), "server = \"http://" + hostAndPort + "\"\n");
+        return this;
+    }
+
+    public CloakFixture start() throws IOException {
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, "listen = \"unix://" + socket() + "\"\nruntime_endpoint = \"unix://" + containerd.socket()
+                + "\"\ndecryption_keys_path = \"" + keys + "\"\nsnapshotter = \"" + containerd.snapshotter()
+                + "\"\nregistry_config_dir = \"" + hostsDir + "\"\nshutdown_grace_seconds = 5\n");
+        process = new ProcessBuilder(Project.root().resolve("bin/cloak").toString(), "serve", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("cloak serve exited: " + Files.readString(log));
+            }
+            if (Files.exists(socket()) && images("fsinfo").exit() == 0) {
+                return this;
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("cloak serve did not answer within 30 s: " + Files.readString(log));
+    }
+
+    /** Runs {@code cloak images --endpoint <this daemon> ARGS}. */
+    public Cmd.Result images(String... args) {
+        List<String> all = new ArrayList<>(List.of("images", "--endpoint", endpoint()));
+        all.addAll(List.of(args));
+        return Cmd.cloak(dir, all.toArray(new String[0]));
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Sends SIGTERM and returns the exit code (-1 if it had to be killed). */
+    public int stop() {
+        if (process == null || !process.isAlive()) {
+            return process == null ? -1 : process.exitValue();
+        }
+        process.destroy();
+        try {
+            if (process.waitFor(30, TimeUnit.SECONDS)) {
+                return process.exitValue();
+            }
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
