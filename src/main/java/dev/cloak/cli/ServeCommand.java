@@ -45,6 +45,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace-seconds", paramLabel = "S", description = "How long running pulls may finish on SIGTERM (default 30).")
     String shutdownGrace;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT|none",
+            description = "Where to serve /metrics, /healthz and /readyz (default 127.0.0.1:9810; none turns them off).")
+    String metricsListen;
+
+    @Option(names = "--log-format", paramLabel = "text|json", description = "Log lines as text (default) or JSON objects.")
+    String logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default), debug or trace.")
+    String logLevel;
+
     @Option(names = {"-v", "--verbose"}, description = "Debug logging (never key material or credentials).")
     boolean verbose;
 
@@ -59,7 +69,11 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("registry_config_dir", registryConfigDir);
         flags.put("max_concurrent_downloads", maxConcurrentDownloads);
         flags.put("shutdown_grace_seconds", shutdownGrace);
+        flags.put("metrics_listen", metricsListen);
+        flags.put("log_format", logFormat);
+        flags.put("log_level", verbose ? "debug" : logLevel);
         ServeConfig cfg = ServeConfigLoader.load(config != null ? config : ServeConfigLoader.DEFAULT_FILE, config != null, flags);
+        Logging.configure(cfg.logFormat(), cfg.logLevel());
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());

@@ -15,7 +15,10 @@ public record ServeConfig(
         String snapshotter,
         Path registryConfigDir,
         int maxConcurrentDownloads,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        String metricsListen,
+        String logFormat,
+        String logLevel) {
 
     public static final ServeConfig DEFAULTS = new ServeConfig(
             Path.of("/run/cloak/cloak.sock"),
@@ -25,5 +28,18 @@ public record ServeConfig(
             "overlayfs",
             Path.of("/etc/containerd/certs.d"),
             3,
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30),
+            "127.0.0.1:9810",
+            "text",
+            "info");
+
+    /** The metrics address, or null when metrics are off ({@code none}). */
+    public java.net.InetSocketAddress metricsAddress() {
+        if (metricsListen.equals("none")) {
+            return null;
+        }
+        int colon = metricsListen.lastIndexOf(':');
+        return new java.net.InetSocketAddress(metricsListen.substring(0, colon).replace("[", "").replace("]", ""),
+                Integer.parseInt(metricsListen.substring(colon + 1)));
+    }
 }

@@ -26,7 +26,8 @@ public final class ServeConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/cloak/config.toml");
     private static final Set<String> KEYS = Set.of("listen", "runtime_endpoint", "decryption_keys_path",
             "containerd_namespace", "snapshotter", "registry_config_dir", "max_concurrent_downloads",
-            "shutdown_grace_seconds");
+            "shutdown_grace_seconds", "metrics_listen", "log_format", "log_level");
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
 
     private ServeConfigLoader() {
@@ -86,7 +87,10 @@ public final class ServeConfigLoader {
                 name(v, "snapshotter", d.snapshotter(), file),
                 path(v, "registry_config_dir", d.registryConfigDir(), file),
                 number(v, "max_concurrent_downloads", d.maxConcurrentDownloads(), 1, 64, file),
-                Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, file)));
+                Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, file)),
+                metricsListen(v, d.metricsListen(), file),
+                oneOf(v, "log_format", d.logFormat(), java.util.List.of("text", "json"), file),
+                oneOf(v, "log_level", d.logLevel(), java.util.List.of("error", "warn", "info", "debug", "trace"), file));
     }
 
     /** {@code unix:///path} or a plain absolute path. */
@@ -138,6 +142,29 @@ public final class ServeConfigLoader {
             // Reported below with the accepted range.
         }
         throw bad(key, s, "a whole number from " + min + " to " + max, file);
+    }
+
+    private static String metricsListen(Map<String, String> v, String fallback, Path file) {
+        String s = v.get("metrics_listen");
+        if (s == null) {
+            return fallback;
+        }
+        var m = HOST_PORT.matcher(s);
+        if (s.equals("none") || m.matches() && Integer.parseInt(m.group(2)) <= 65535) {
+            return s;
+        }
+        throw bad("metrics_listen", s, "HOST:PORT such as 127.0.0.1:9810, or none", file);
+    }
+
+    private static String oneOf(Map<String, String> v, String key, String fallback, java.util.List<String> allowed, Path file) {
+        String s = v.get(key);
+        if (s == null) {
+            return fallback;
+        }
+        if (!allowed.contains(s)) {
+            throw bad(key, s, "one of " + String.join(", ", allowed), file);
+        }
+        return s;
     }
 
     private static CloakException bad(String key, String value, String expected, Path file) {

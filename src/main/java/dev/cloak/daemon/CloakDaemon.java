@@ -45,7 +45,10 @@ public final class CloakDaemon implements AutoCloseable {
     private final ExecutorService pullPool;
     private final EpollEventLoopGroup boss = new EpollEventLoopGroup(1);
     private final EpollEventLoopGroup workers = new EpollEventLoopGroup(2);
+    private final dev.cloak.metrics.CloakMetrics metrics = new dev.cloak.metrics.CloakMetrics();
     private Server server;
+    private NodeStatus status;
+    private MetricsServer metricsServer;
 
     public CloakDaemon(ServeConfig config) {
         this.config = config;
@@ -56,12 +59,16 @@ public final class CloakDaemon implements AutoCloseable {
 
     public void start(String version) throws IOException {
         ContentStore content = new ContentStore(containerd);
+        KeyDirectory keys = new KeyDirectory(config.decryptionKeysPath(), metrics::keyFileSkipped);
         ImageImporter importer = new ImageImporter(content, new Leases(containerd),
                 new Unpacker(containerd, content, config.snapshotter()), new ImageRecords(containerd),
-                new KeyDirectory(config.decryptionKeysPath()), new LayerDecryptor(KeyWrappers.standard()), layerPool,
-                config.snapshotter());
+                keys, new LayerDecryptor(KeyWrappers.standard()), layerPool, config.snapshotter());
         PullService pulls = new PullService(importer, new HostsDirectory(config.registryConfigDir()),
-                DockerConfigCredentials.standard(), RegistryTransport.Settings.DEFAULT, pullPool);
+                DockerConfigCredentials.standard(), RegistryTransport.Settings.DEFAULT, pullPool, metrics);
+        status = new NodeStatus(containerd, keys, metrics);
+        if (config.metricsAddress() != null) {
+            metricsServer = new MetricsServer(config.metricsAddress(), metrics, status);
+        }
         UnixSocket.prepare(config.listen());
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(config.listen().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
@@ -72,13 +79,17 @@ public final class CloakDaemon implements AutoCloseable {
                 .build()
                 .start();
         UnixSocket.restrict(config.listen());
-        LOG.info("serving the CRI image service on unix://{} for containerd at {} (namespace {}, snapshotter {}, keys {})",
-                config.listen(), config.runtimeEndpoint(), config.containerdNamespace(), config.snapshotter(),
-                config.decryptionKeysPath());
+        status.serving(true);
+        LOG.info("serving the CRI image service on unix://{} for containerd at {} (namespace {}, snapshotter {}, keys {},"
+                + " metrics {})", config.listen(), config.runtimeEndpoint(), config.containerdNamespace(), config.snapshotter(),
+                config.decryptionKeysPath(), metricsServer == null ? "off" : "http://" + config.metricsListen());
     }
 
     @Override
     public void close() {
+        if (status != null) {
+            status.serving(false);
+        }
         if (server != null) {
             server.shutdown();
             try {
@@ -91,6 +102,9 @@ public final class CloakDaemon implements AutoCloseable {
                 server.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
         }
         pullPool.shutdownNow();
         layerPool.shutdownNow();

@@ -34,11 +34,18 @@ public final class KeyDirectory {
     private static final int MAX_DEPTH = 4;
 
     private final Path directory;
+    private final Runnable onSkippedFile;
     private final Map<Path, Cached> cache = new HashMap<>();
     private final Set<Path> brokenWarned = new java.util.HashSet<>();
 
     public KeyDirectory(Path directory) {
+        this(directory, () -> { });
+    }
+
+    /** {@code onSkippedFile} runs once per warning about an unusable file (for a metric). */
+    public KeyDirectory(Path directory, Runnable onSkippedFile) {
         this.directory = directory;
+        this.onSkippedFile = onSkippedFile;
     }
 
     public Path directory() {
@@ -62,6 +69,7 @@ public final class KeyDirectory {
             } catch (IOException e) {
                 if (brokenWarned.add(file)) {
                     LOG.warn("skipping key file {}: it is a broken link or cannot be read", file);
+                    onSkippedFile.run();
                 }
                 continue;
             }
@@ -153,6 +161,7 @@ public final class KeyDirectory {
             }
             if (parsed instanceof KeyFile.Unusable u) {
                 LOG.warn("skipping key file {}: {}", file, u.reason());
+                onSkippedFile.run();
             }
             cache.put(real, new Cached(stamp, parsed));
             return parsed;

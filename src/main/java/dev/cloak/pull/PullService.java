@@ -36,10 +36,13 @@ public final class PullService {
     private final CredentialSource configuredCredentials;
     private final RegistryTransport.Settings registrySettings;
     private final ExecutorService pullPool;
+    private final dev.cloak.metrics.CloakMetrics metrics;
     private final Map<String, Shared> inflight = new ConcurrentHashMap<>();
 
     public PullService(ImageImporter importer, HostsDirectory hosts, CredentialSource configuredCredentials,
-                       RegistryTransport.Settings registrySettings, ExecutorService pullPool) {
+                       RegistryTransport.Settings registrySettings, ExecutorService pullPool,
+                       dev.cloak.metrics.CloakMetrics metrics) {
+        this.metrics = metrics;
         this.importer = importer;
         this.hosts = hosts;
         this.configuredCredentials = configuredCredentials;
@@ -114,6 +117,19 @@ public final class PullService {
         }
     }
 
+    private static String reason(ErrorKind kind) {
+        return switch (kind) {
+            case NO_KEY -> "no_key";
+            case INTEGRITY -> "integrity";
+            case REGISTRY, NOT_FOUND -> "registry";
+            case RUNTIME -> "runtime";
+            case UNAVAILABLE -> "unavailable";
+            case CANCELLED -> "cancelled";
+            case INVALID_INPUT -> "invalid";
+            case INTERNAL -> "internal";
+        };
+    }
+
     private void leave(Shared shared) {
         if (shared.waiters.decrementAndGet() == 0) {
             shared.future.cancel(true);
@@ -126,7 +142,10 @@ public final class PullService {
         long start = System.nanoTime();
         boolean encrypted = false;
         String result = "failed";
+        String metricResult = "failure";
+        String reason = "internal";
         long bytes = 0;
+        metrics.pullStarted();
         try {
             LOG.debug("pull {} started", request.reference());
             CredentialSource credentials = CredentialSource.fixed(request.credentials()).orElse(configuredCredentials);
@@ -135,15 +154,22 @@ public final class PullService {
             ResolvedImage image = importer.resolve(source);
             if (image == null) {
                 result = "forwarded";
+                metricResult = "forwarded";
+                reason = null;
                 return new PullOutcome.Forward();
             }
             encrypted = true;
             PullOutcome.Imported imported = importer.importImage(source, image);
             bytes = imported.bytesDownloaded();
+            metrics.downloaded(imported.bytesDownloaded());
+            metrics.decrypted(imported.bytesDecrypted());
             result = "imported " + imported.imageRef();
+            metricResult = "success";
+            reason = null;
             return imported;
         } catch (CloakException e) {
             result = "failed (" + e.kind() + "): " + e.getMessage();
+            reason = reason(e.kind());
             throw e;
         } catch (IOException e) {
             result = "failed: " + e.getClass().getSimpleName();
@@ -151,6 +177,7 @@ public final class PullService {
         } finally {
             long ms = (System.nanoTime() - start) / 1_000_000;
             LOG.info("pull {} encrypted={} result={} bytes={} duration={}ms", request.reference(), encrypted, result, bytes, ms);
+            metrics.pullFinished(encrypted, metricResult, reason, java.time.Duration.ofMillis(ms));
             MDC.remove("pull");
         }
     }

@@ -273,7 +273,10 @@ public final class RegistryClient {
                 if (!nextMayHelp) {
                     throw e;
                 }
-                last = e;
+                // An unreachable host tried later must not hide a more telling answer (not found, tampered).
+                if (last == null || e.kind() != ErrorKind.UNAVAILABLE || last.kind() == ErrorKind.UNAVAILABLE) {
+                    last = e;
+                }
             }
         }
         throw last;

@@ -35,7 +35,7 @@ public record RegistryHost(URI base, Set<Capability> capabilities, TlsSettings t
         if (basePath.endsWith("/")) {
             basePath = basePath.substring(0, basePath.length() - 1);
         }
-        String root = overridePath ? basePath : basePath + "/v2";
+        String root = overridePath || basePath.endsWith("/v2") ? basePath : basePath + "/v2";
         return base.resolve(root + "/" + path);
     }
 

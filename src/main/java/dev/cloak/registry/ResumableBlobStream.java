@@ -80,6 +80,10 @@ final class ResumableBlobStream extends InputStream {
                     return n;
                 }
                 throw new IOException("connection ended after " + position + " of " + blob.size() + " bytes");
+            } catch (java.net.SocketTimeoutException e) {
+                // An idle timeout is an InterruptedIOException, but it means a stalled connection, not a cancel.
+                dropCurrent();
+                failed(e);
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {

@@ -21,7 +21,7 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, Duration maxDe
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
     }
 
-    /** Parses a Retry-After value in seconds; HTTP dates and garbage give null (use the backoff). */
+    /** Parses a Retry-After value, in seconds or as an HTTP date; garbage gives null (use the backoff). */
     public static Duration parseRetryAfter(String value) {
         if (value == null) {
             return null;

@@ -8,6 +8,7 @@ import java.util.Map;
 
 /** One challenge of a {@code WWW-Authenticate} header: a scheme and its parameters (RFC 7235). */
 public record Challenge(String scheme, Map<String, String> parameters) {
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9a-z-]+");
 
     public String parameter(String name) {
         return parameters.get(name);
@@ -33,6 +34,13 @@ public record Challenge(String scheme, Map<String, String> parameters) {
                 break;
             }
             String scheme = header.substring(start, i).toLowerCase(Locale.ROOT);
+            if (!TOKEN.matcher(scheme).matches()) {
+                // RFC 7235: a scheme is a token. Whatever this is, it is not a challenge; skip to the next comma.
+                while (i < n && header.charAt(i) != ',') {
+                    i++;
+                }
+                continue;
+            }
             Map<String, String> params = new LinkedHashMap<>();
             while (true) {
                 int save = i;
