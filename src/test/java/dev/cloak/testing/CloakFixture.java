@@ -19,6 +19,7 @@ public final class CloakFixture implements AutoCloseable {
     private final Path hostsDir;
     private final Path log;
     private final ContainerdFixture containerd;
+    private final int metricsPort = FreePort.pick();
     private Process process;
 
     public CloakFixture(Path dir, ContainerdFixture containerd) throws IOException {
@@ -41,6 +42,11 @@ public final class CloakFixture implements AutoCloseable {
         return keys;
     }
 
+    /** Base URL of /metrics, /healthz and /readyz. */
+    public String metricsUrl() {
+        return "http://127.0.0.1:" + metricsPort;
+    }
+
     /** Lets Cloak reach a plain-HTTP test registry, as an operator would with hosts.toml. */
     public CloakFixture withPlainHttpRegistry(String hostAndPort) throws IOException {
         Path d = Files.createDirectories(hostsDir.resolve(hostAndPort));
@@ -52,7 +58,8 @@ public final class CloakFixture implements AutoCloseable {
         Path config = dir.resolve("config.toml");
         Files.writeString(config, "listen = \"unix://" + socket() + "\"\nruntime_endpoint = \"unix://" + containerd.socket()
                 + "\"\ndecryption_keys_path = \"" + keys + "\"\nsnapshotter = \"" + containerd.snapshotter()
-                + "\"\nregistry_config_dir = \"" + hostsDir + "\"\nshutdown_grace_seconds = 5\n");
+                + "\"\nregistry_config_dir = \"" + hostsDir + "\"\nshutdown_grace_seconds = 5\nmetrics_listen = \"127.0.0.1:"
+                + metricsPort + "\"\n");
         process = new ProcessBuilder(Project.root().resolve("bin/cloak").toString(), "serve", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Instant deadline = Instant.now().plusSeconds(30);
