@@ -101,11 +101,6 @@ public final class Containerd implements AutoCloseable {
         return ImageServiceGrpc.newBlockingStub(channel);
     }
 
-    /** Runs {@code action} with {@code leaseId} attached to every containerd call it makes on this thread. */
-    static <T> T withLease(String leaseId, java.util.concurrent.Callable<T> action) throws Exception {
-        return Context.current().withValue(LEASE, leaseId).call(action);
-    }
-
     @Override
     public void close() {
         channel.shutdown();

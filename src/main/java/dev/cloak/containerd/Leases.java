@@ -33,6 +33,14 @@ public final class Leases {
         }
     }
 
+    /**
+     * Runs {@code action} with lease {@code id} attached to every containerd call made in its gRPC context,
+     * including on other threads that inherit the context ({@code Context.current().wrap(...)}).
+     */
+    public static <T> T within(String id, java.util.concurrent.Callable<T> action) throws Exception {
+        return io.grpc.Context.current().withValue(Containerd.LEASE, id).call(action);
+    }
+
     /** Deletes the lease; what it protected is then kept only if something else (an image) refers to it. */
     public void delete(String id) {
         try {

@@ -32,7 +32,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -91,8 +90,7 @@ public final class ImageImporter {
                 }
             }
             lease = leases.create();
-            return Context.current().withValue(leaseKey(), lease).call(
-                    () -> importUnderLease(source, image, configBytes, config, layerKeys));
+            return Leases.within(lease, () -> importUnderLease(source, image, configBytes, config, layerKeys));
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -103,10 +101,6 @@ public final class ImageImporter {
                 leases.delete(lease);
             }
         }
-    }
-
-    private static Context.Key<String> leaseKey() {
-        return dev.cloak.containerd.LeaseContext.KEY;
     }
 
     private PullOutcome.Imported importUnderLease(RegistrySource source, ResolvedImage image, byte[] configBytes,
@@ -123,7 +117,7 @@ public final class ImageImporter {
             }
             List<Descriptor> plain = new ArrayList<>();
             for (Future<Descriptor> f : futures) {
-                plain.add(await(f));
+                plain.add(dev.cloak.error.Futures.await(f, "a layer of " + source.describe()));
             }
             Digest configDigest = manifest.config().digest();
             content.write(configDigest, configBytes, Map.of());
@@ -182,20 +176,5 @@ public final class ImageImporter {
         }
         names.add(ref.name() + "@" + image.top().digest());
         return names;
-    }
-
-    private static Descriptor await(Future<Descriptor> f) throws IOException, InterruptedException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new CloakException(ErrorKind.INTERNAL, "a layer failed: " + cause, cause);
-        }
     }
 }

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,16 +90,7 @@ public final class PullService {
         Context caller = Context.current();
         caller.addListener(leave, Runnable::run);
         try {
-            return shared.future.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new CloakException(ErrorKind.INTERNAL, "pull of " + request.reference() + " failed: " + cause, cause);
+            return dev.cloak.error.Futures.await(shared.future, "pull of " + request.reference());
         } catch (CancellationException e) {
             throw new CloakException(ErrorKind.CANCELLED, "pull of " + request.reference() + " was cancelled");
         } catch (InterruptedException e) {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code cloak serve} from target/cloak.jar, as a process: its socket, key directory and registry host
@@ -88,19 +87,7 @@ public final class CloakFixture implements AutoCloseable {
 
     /** Sends SIGTERM and returns the exit code (-1 if it had to be killed). */
     public int stop() {
-        if (process == null || !process.isAlive()) {
-            return process == null ? -1 : process.exitValue();
-        }
-        process.destroy();
-        try {
-            if (process.waitFor(30, TimeUnit.SECONDS)) {
-                return process.exitValue();
-            }
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return -1;
+        return Processes.stop(process, 30);
     }
 
     @Override

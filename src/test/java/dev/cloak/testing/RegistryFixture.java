@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Distribution registry from Debian's {@code docker-registry} package, on a free loopback port with its
@@ -111,16 +110,7 @@ public final class RegistryFixture implements AutoCloseable {
 
     /** Stops the registry process this fixture started (by its pid), keeping its storage. */
     public void stop() {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Processes.stop(process, 10);
     }
 
     @Override
