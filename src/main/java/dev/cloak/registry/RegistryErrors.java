@@ -38,7 +38,7 @@ public final class RegistryErrors {
     private static CloakException byStatus(String where, String what, int status, String tail) {
         if (status == 401) {
             return new CloakException(ErrorKind.REGISTRY, where + " requires authentication for " + what
-                    + ", or refused the credentials given" + tail);
+                    + ", or refused the credentials given; give them with --creds or --authfile, or in the pull secret" + tail);
         }
         if (status == 403) {
             return new CloakException(ErrorKind.REGISTRY, where + " denied access for " + what + tail);

@@ -214,6 +214,11 @@ public final class RegistryTransport {
             return "timed out";
         }
         if (e instanceof javax.net.ssl.SSLException || (e.getCause() instanceof javax.net.ssl.SSLException)) {
+            String text = String.valueOf(m);
+            if (text.contains("bad_certificate") || text.contains("certificate_required")) {
+                return "TLS failed (" + dev.cloak.error.Printable.of(m) + "): the registry refused the client"
+                        + " certificate, or wants one; configure \"client\" in hosts.toml";
+            }
             return "TLS failed (" + dev.cloak.error.Printable.of(m) + "); configure its CA in hosts.toml";
         }
         return m == null ? name : dev.cloak.error.Printable.of(m);
