@@ -11,6 +11,8 @@ import dev.cloak.keys.KeyFiles;
 import dev.cloak.keys.Keyring;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
+import dev.cloak.ocicrypt.keyprovider.KeyProviderConfig;
+import dev.cloak.ocicrypt.keyprovider.KeyProviders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,14 +51,16 @@ final class DecryptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (keys.isEmpty() && keysDir == null) {
-            throw CloakException.invalid("no keys given: pass --key FILE or --keys-dir DIR");
+        if (keys.isEmpty() && keysDir == null && System.getenv(KeyProviderConfig.ENV) == null) {
+            throw CloakException.invalid("no keys given: pass --key FILE or --keys-dir DIR, or set "
+                    + KeyProviderConfig.ENV + " to use key providers");
         }
         Keyring keyring = KeyFiles.load(keys);
         if (keysDir != null) {
             keyring = keys.isEmpty() ? new KeyDirectory(keysDir).keyring() : keyring.plus(new KeyDirectory(keysDir).keyring());
         }
-        try (DecryptLayers transform = new DecryptLayers(new LayerDecryptor(KeyWrappers.standard()), keyring);
+        try (KeyProviders providers = CliKeyProviders.open();
+             DecryptLayers transform = new DecryptLayers(new LayerDecryptor(KeyWrappers.standard(providers)), keyring);
              ImageSource src = ImageLocation.parse(source, registry::client).openSource();
              ImageDestination dst = ImageLocation.parse(destination, registry::client).openDestination()) {
             ManifestBlob written = ImageCopier.copy(src, dst, common.platform(), transform);

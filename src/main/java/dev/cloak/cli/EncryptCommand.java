@@ -11,6 +11,7 @@ import dev.cloak.keys.Keyring;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.LayerEncryptor;
+import dev.cloak.ocicrypt.keyprovider.KeyProviders;
 import dev.cloak.ocicrypt.keywrap.Recipient;
 import dev.cloak.ocicrypt.keywrap.Recipients;
 import picocli.CommandLine.Command;
@@ -32,8 +33,10 @@ final class EncryptCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
-    @Option(names = {"-r", "--recipient"}, required = true, paramLabel = "jwe:PUBLIC-KEY",
-            description = "Who can decrypt: jwe:FILE with an RSA or EC public key (PEM, DER or JWK). Repeatable.")
+    @Option(names = {"-r", "--recipient"}, required = true, paramLabel = "SCHEME:VALUE",
+            description = "Who can decrypt: jwe:FILE with an RSA or EC public key (PEM, DER or JWK);"
+                    + " provider:NAME[:PARAMS] for a key provider of $OCICRYPT_KEYPROVIDER_CONFIG;"
+                    + " pkcs11:FILE with an RSA public key or a PKCS#11 key file (YAML). Repeatable.")
     List<String> recipients = new ArrayList<>();
 
     @Option(names = "--layer", paramLabel = "N", split = ",",
@@ -63,11 +66,12 @@ final class EncryptCommand implements Callable<Integer> {
         if (keysDir != null) {
             rewrap = rewrap.plus(new KeyDirectory(keysDir).keyring());
         }
-        KeyWrappers wrappers = KeyWrappers.standard();
-        EncryptLayers transform = new EncryptLayers(new LayerEncryptor(wrappers), new LayerDecryptor(wrappers),
-                parsed, layers, rewrap);
-        try (ImageSource src = ImageLocation.parse(source, registry::client).openSource();
+        try (KeyProviders providers = CliKeyProviders.open();
+             ImageSource src = ImageLocation.parse(source, registry::client).openSource();
              ImageDestination dst = ImageLocation.parse(destination, registry::client).openDestination()) {
+            KeyWrappers wrappers = KeyWrappers.standard(providers);
+            EncryptLayers transform = new EncryptLayers(new LayerEncryptor(wrappers), new LayerDecryptor(wrappers),
+                    parsed, layers, rewrap);
             ManifestBlob written = ImageCopier.copy(src, dst, common.platform(), transform);
             spec.commandLine().getOut().println("Encrypted " + src.describe() + " to " + dst.describe()
                     + " (manifest " + written.digest() + ")");

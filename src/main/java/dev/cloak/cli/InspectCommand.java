@@ -5,6 +5,7 @@ import dev.cloak.image.ImageSource;
 import dev.cloak.image.LayerReport;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
+import dev.cloak.ocicrypt.keyprovider.KeyProviders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -29,8 +30,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ImageSource src = ImageLocation.parse(image, registry::client).openSource()) {
-            ImageInspector.Report report = new ImageInspector(new LayerDecryptor(KeyWrappers.standard()))
+        try (KeyProviders providers = CliKeyProviders.open();
+             ImageSource src = ImageLocation.parse(image, registry::client).openSource()) {
+            ImageInspector.Report report = new ImageInspector(new LayerDecryptor(KeyWrappers.standard(providers)))
                     .inspect(src, common.platform());
             PrintWriter out = spec.commandLine().getOut();
             out.println("Image:    " + src.describe());

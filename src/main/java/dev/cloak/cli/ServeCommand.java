@@ -55,6 +55,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default), debug or trace.")
     String logLevel;
 
+    @Option(names = "--keyprovider-config", paramLabel = "FILE",
+            description = "ocicrypt key provider JSON file (the format of $OCICRYPT_KEYPROVIDER_CONFIG; default: none).")
+    String keyProviderConfig;
+
+    @Option(names = "--keyprovider-timeout-seconds", paramLabel = "S", description = "Limit for each key provider call (default 10).")
+    String keyProviderTimeout;
+
     @Option(names = {"-v", "--verbose"}, description = "Debug logging (never key material or credentials).")
     boolean verbose;
 
@@ -72,6 +79,8 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("metrics_listen", metricsListen);
         flags.put("log_format", logFormat);
         flags.put("log_level", verbose ? "debug" : logLevel);
+        flags.put("keyprovider_config", keyProviderConfig);
+        flags.put("keyprovider_timeout_seconds", keyProviderTimeout);
         ServeConfig cfg = ServeConfigLoader.load(config != null ? config : ServeConfigLoader.DEFAULT_FILE, config != null, flags);
         Logging.configure(cfg.logFormat(), cfg.logLevel());
         CountDownLatch stop = new CountDownLatch(1);

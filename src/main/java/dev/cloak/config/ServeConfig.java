@@ -1,5 +1,7 @@
 package dev.cloak.config;
 
+import dev.cloak.ocicrypt.keyprovider.KeyProviderConfig;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -18,7 +20,8 @@ public record ServeConfig(
         Duration shutdownGrace,
         String metricsListen,
         String logFormat,
-        String logLevel) {
+        String logLevel,
+        KeyProviderConfig keyProviders) {
 
     public static final ServeConfig DEFAULTS = new ServeConfig(
             Path.of("/run/cloak/cloak.sock"),
@@ -31,7 +34,8 @@ public record ServeConfig(
             Duration.ofSeconds(30),
             "127.0.0.1:9810",
             "text",
-            "info");
+            "info",
+            KeyProviderConfig.empty());
 
     /** The metrics address, or null when metrics are off ({@code none}). */
     public java.net.InetSocketAddress metricsAddress() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.cloak.error.CloakException;
 import dev.cloak.error.Printable;
+import dev.cloak.ocicrypt.keyprovider.KeyProviderConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,14 +20,16 @@ import java.util.regex.Pattern;
  * Reads {@code /etc/cloak/config.toml} (or the file {@code --config} names) and applies flags on top.
  * Keys are the flag names with underscores: {@code listen}, {@code runtime_endpoint},
  * {@code decryption_keys_path}, {@code containerd_namespace}, {@code snapshotter}, {@code registry_config_dir},
- * {@code max_concurrent_downloads}, {@code shutdown_grace_seconds}. Unknown keys and bad values stop the start
+ * {@code max_concurrent_downloads}, {@code shutdown_grace_seconds}, {@code keyprovider_config} (an ocicrypt key
+ * provider JSON file, read and checked at start), {@code keyprovider_timeout_seconds}. Unknown keys and bad values stop the start
  * with a message naming the key, so a typo never silently falls back to a default.
  */
 public final class ServeConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/cloak/config.toml");
     private static final Set<String> KEYS = Set.of("listen", "runtime_endpoint", "decryption_keys_path",
             "containerd_namespace", "snapshotter", "registry_config_dir", "max_concurrent_downloads",
-            "shutdown_grace_seconds", "metrics_listen", "log_format", "log_level");
+            "shutdown_grace_seconds", "metrics_listen", "log_format", "log_level", "keyprovider_config",
+            "keyprovider_timeout_seconds");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,75}");
 
@@ -90,7 +93,19 @@ public final class ServeConfigLoader {
                 Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, file)),
                 metricsListen(v, d.metricsListen(), file),
                 oneOf(v, "log_format", d.logFormat(), java.util.List.of("text", "json"), file),
-                oneOf(v, "log_level", d.logLevel(), java.util.List.of("error", "warn", "info", "debug", "trace"), file));
+                oneOf(v, "log_level", d.logLevel(), java.util.List.of("error", "warn", "info", "debug", "trace"), file),
+                keyProviders(v, file));
+    }
+
+    /** The key provider file is read now, so a broken one stops the start instead of the first pull. */
+    private static KeyProviderConfig keyProviders(Map<String, String> v, Path file) {
+        Duration timeout = Duration.ofSeconds(number(v, "keyprovider_timeout_seconds",
+                (int) KeyProviderConfig.DEFAULT_TIMEOUT.toSeconds(), 1, 600, file));
+        Path providers = path(v, "keyprovider_config", null, file);
+        if (providers == null) {
+            return new KeyProviderConfig(java.util.Map.of(), timeout, "no key provider configuration");
+        }
+        return KeyProviderConfig.load(providers, "\"keyprovider_config\" (" + providers + ")", timeout);
     }
 
     /** {@code unix:///path} or a plain absolute path. */

@@ -11,6 +11,7 @@ import dev.cloak.cri.CriRuntimeService;
 import dev.cloak.keys.KeyDirectory;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
+import dev.cloak.ocicrypt.keyprovider.KeyProviders;
 import dev.cloak.pull.ImageImporter;
 import dev.cloak.pull.PullService;
 import dev.cloak.registry.HostsDirectory;
@@ -43,6 +44,7 @@ public final class CloakDaemon implements AutoCloseable {
     private final Containerd containerd;
     private final ExecutorService layerPool;
     private final ExecutorService pullPool;
+    private final KeyProviders keyProviders;
     private final EpollEventLoopGroup boss = new EpollEventLoopGroup(1);
     private final EpollEventLoopGroup workers = new EpollEventLoopGroup(2);
     private final dev.cloak.metrics.CloakMetrics metrics = new dev.cloak.metrics.CloakMetrics();
@@ -55,6 +57,7 @@ public final class CloakDaemon implements AutoCloseable {
         this.containerd = Containerd.connect(config.runtimeEndpoint(), config.containerdNamespace());
         this.layerPool = Executors.newFixedThreadPool(config.maxConcurrentDownloads(), threads("cloak-layer"));
         this.pullPool = Executors.newCachedThreadPool(threads("cloak-pull"));
+        this.keyProviders = new KeyProviders(config.keyProviders());
     }
 
     public void start(String version) throws IOException {
@@ -62,7 +65,7 @@ public final class CloakDaemon implements AutoCloseable {
         KeyDirectory keys = new KeyDirectory(config.decryptionKeysPath(), metrics::keyFileSkipped);
         ImageImporter importer = new ImageImporter(content, new Leases(containerd),
                 new Unpacker(containerd, content, config.snapshotter()), new ImageRecords(containerd),
-                keys, new LayerDecryptor(KeyWrappers.standard()), layerPool, config.snapshotter());
+                keys, new LayerDecryptor(KeyWrappers.standard(keyProviders)), layerPool, config.snapshotter());
         PullService pulls = new PullService(importer, new HostsDirectory(config.registryConfigDir()),
                 DockerConfigCredentials.standard(), RegistryTransport.Settings.DEFAULT, pullPool, metrics);
         status = new NodeStatus(containerd, keys, metrics);
@@ -81,8 +84,10 @@ public final class CloakDaemon implements AutoCloseable {
         UnixSocket.restrict(config.listen());
         status.serving(true);
         LOG.info("serving the CRI image service on unix://{} for containerd at {} (namespace {}, snapshotter {}, keys {},"
-                + " metrics {})", config.listen(), config.runtimeEndpoint(), config.containerdNamespace(), config.snapshotter(),
-                config.decryptionKeysPath(), metricsServer == null ? "off" : "http://" + config.metricsListen());
+                + " key providers {}, metrics {})", config.listen(), config.runtimeEndpoint(), config.containerdNamespace(),
+                config.snapshotter(), config.decryptionKeysPath(),
+                keyProviders.names().isEmpty() ? "none" : String.join(", ", keyProviders.names()),
+                metricsServer == null ? "off" : "http://" + config.metricsListen());
     }
 
     @Override
@@ -108,6 +113,7 @@ public final class CloakDaemon implements AutoCloseable {
         }
         pullPool.shutdownNow();
         layerPool.shutdownNow();
+        keyProviders.close();
         containerd.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);

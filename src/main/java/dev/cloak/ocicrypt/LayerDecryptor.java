@@ -7,6 +7,7 @@ import dev.cloak.keys.Keyring;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
 import dev.cloak.oci.MediaTypes;
+import dev.cloak.ocicrypt.keywrap.KeyProviderKeyWrapper;
 import dev.cloak.ocicrypt.keywrap.KeyWrapper;
 import dev.cloak.stream.Limits;
 
@@ -38,9 +39,10 @@ public final class LayerDecryptor {
         String name = layer.digest().toString();
         EncryptionAnnotations annotations = EncryptionAnnotations.of(layer);
         CipherOptions.Public pub = CipherOptions.parsePublic(annotations.publicOptions(), name);
-        // Every entry of every scheme is tried: a malformed entry is skipped when another one is usable,
-        // and reported only when it was the only thing that could have worked.
-        CloakException firstMalformed = null;
+        // Every entry of every scheme is tried: an entry that fails (malformed, or a key provider that
+        // timed out or refused) is skipped when another one is usable, and reported only when it was the only
+        // thing that could have worked; otherwise it is mentioned in the missing-key message.
+        List<CloakException> failures = new ArrayList<>();
         boolean anyWellFormed = false;
         for (Map.Entry<String, List<byte[]>> scheme : annotations.wrappedKeys().entrySet()) {
             KeyWrapper wrapper = wrappers.find(scheme.getKey());
@@ -51,8 +53,8 @@ public final class LayerDecryptor {
                 byte[] options;
                 try {
                     options = wrapper.unwrap(entry, keyring, name);
-                } catch (CloakException malformed) {
-                    firstMalformed = firstMalformed == null ? malformed : firstMalformed;
+                } catch (CloakException failed) {
+                    failures.add(failed);
                     continue;
                 }
                 anyWellFormed = true;
@@ -65,12 +67,16 @@ public final class LayerDecryptor {
                 }
             }
         }
-        if (firstMalformed != null && !anyWellFormed) {
-            throw firstMalformed;
+        if (!failures.isEmpty() && !anyWellFormed) {
+            throw failures.get(0);
+        }
+        StringBuilder also = new StringBuilder();
+        for (CloakException f : failures) {
+            also.append("; also, ").append(f.getMessage());
         }
         throw new CloakException(ErrorKind.NO_KEY, MISSING_KEY + " of layer " + name + ": it is encrypted for "
                 + describe(annotations, name) + ", and none of the " + keyring.size() + " private keys from "
-                + keyring.origin() + " unwraps it; add the matching private key there");
+                + keyring.origin() + " unwraps it; add the matching private key there" + also);
     }
 
     /** "jwe (RSA-OAEP RSA; ECDH-ES+A256KW EC P-256), pkcs7 (not supported)" */
@@ -79,8 +85,11 @@ public final class LayerDecryptor {
         annotations.wrappedKeys().forEach((scheme, entries) -> {
             KeyWrapper w = wrappers.find(scheme);
             if (w == null) {
-                parts.add(Printable.of(scheme) + " (" + entries.size() + " entr" + (entries.size() == 1 ? "y" : "ies")
-                        + ", a scheme Cloak cannot unwrap yet)");
+                String count = entries.size() + " entr" + (entries.size() == 1 ? "y" : "ies");
+                parts.add(Printable.of(scheme) + " (" + count + (scheme.startsWith(KeyProviderKeyWrapper.SCHEME_PREFIX)
+                        ? "; no key provider \"" + Printable.of(scheme.substring(KeyProviderKeyWrapper.SCHEME_PREFIX.length()))
+                                + "\" is configured)"
+                        : ", a scheme Cloak cannot unwrap yet)"));
                 return;
             }
             List<String> recipients = new ArrayList<>();

@@ -100,4 +100,29 @@ class ServeConfigLoaderTest {
         CloakException e = refused(toml("listen = \n= broken"), Map.of());
         assertTrue(e.getMessage().contains("not valid TOML"), e.getMessage());
     }
+
+    @Test
+    void keyProvidersAreReadAndCheckedAtStart() throws IOException {
+        Path providers = Files.writeString(dir.resolve("kp.json"),
+                "{\"key-providers\": {\"kms\": {\"cmd\": {\"path\": \"/usr/bin/kms\"}}, \"vault\": {\"grpc\": \"127.0.0.1:5\"}}}");
+        ServeConfig c = ServeConfigLoader.load(toml("keyprovider_config = \"" + providers + "\"\nkeyprovider_timeout_seconds = 4\n"),
+                true, Map.of());
+        assertEquals(java.util.Set.of("kms", "vault"), c.keyProviders().providers().keySet());
+        assertEquals(Duration.ofSeconds(4), c.keyProviders().timeout());
+        assertEquals(Duration.ofSeconds(10), ServeConfig.DEFAULTS.keyProviders().timeout());
+        assertTrue(ServeConfig.DEFAULTS.keyProviders().providers().isEmpty());
+
+        Files.writeString(providers, "{\"key-providers\": {\"kms\": {\"cmd\": {\"path\": \"kms\"}}}}");
+        CloakException broken = refused(toml("keyprovider_config = \"" + providers + "\"\n"), Map.of());
+        assertTrue(broken.getMessage().contains("\"keyprovider_config\" (" + providers + ")"), broken.getMessage());
+
+        CloakException missing = assertThrows(CloakException.class, () -> ServeConfigLoader.load(toml(""), true,
+                Map.of("keyprovider_config", dir.resolve("absent.json").toString())));
+        assertEquals(ErrorKind.NOT_FOUND, missing.kind());
+        assertTrue(missing.getMessage().contains("keyprovider_config"), missing.getMessage());
+
+        CloakException relative = refused(toml("keyprovider_config = \"kp.json\"\n"), Map.of());
+        assertTrue(relative.getMessage().contains("--keyprovider-config"), relative.getMessage());
+        refused(toml("keyprovider_timeout_seconds = 0\n"), Map.of());
+    }
 }

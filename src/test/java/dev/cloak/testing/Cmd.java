@@ -31,13 +31,20 @@ public final class Cmd {
     }
 
     public static Result run(Path dir, List<String> command) {
+        return run(dir, java.util.Map.of(), command);
+    }
+
+    /** Runs {@code command} with {@code env} added to this process's environment. */
+    public static Result run(Path dir, java.util.Map<String, String> env, List<String> command) {
         try {
             Path out = Files.createTempFile("cmd-out", ".txt");
             Path err = Files.createTempFile("cmd-err", ".txt");
             try {
-                Process p = new ProcessBuilder(command).directory(dir.toFile())
+                ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                         .redirectOutput(out.toFile()).redirectError(err.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                builder.environment().putAll(env);
+                Process p = builder.start();
                 if (!p.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS)) {
                     p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
@@ -59,9 +66,14 @@ public final class Cmd {
 
     /** Runs target/cloak.jar (built before the tests run) through bin/cloak, as a user would. */
     public static Result cloak(Path dir, String... args) {
+        return cloak(dir, java.util.Map.of(), args);
+    }
+
+    /** {@link #cloak(Path, String...)} with {@code env} added to the environment of the cloak process. */
+    public static Result cloak(Path dir, java.util.Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Project.root().resolve("bin/cloak").toString());
         command.addAll(List.of(args));
-        return run(dir, command);
+        return run(dir, env, command);
     }
 }

@@ -4,7 +4,7 @@ import com.nimbusds.jose.JWEAlgorithm;
 
 import java.security.PublicKey;
 
-/** Someone a layer is encrypted for, as named on the command line ({@code jwe:FILE}). */
+/** Someone a layer is encrypted for, as named on the command line ({@code jwe:FILE}, {@code provider:NAME}). */
 public sealed interface Recipient {
     /** The scheme's annotation suffix: {@code jwe}, {@code pkcs7}, ... */
     String scheme();
@@ -17,6 +17,17 @@ public sealed interface Recipient {
         @Override
         public String scheme() {
             return "jwe";
+        }
+    }
+
+    /**
+     * A key provider and the parameters for it ({@code provider:NAME[:PARAMS]}); without parameters
+     * ocicrypt sends {@code Enabled}, and so does Cloak.
+     */
+    record Provider(String source, String provider, byte[] parameters) implements Recipient {
+        @Override
+        public String scheme() {
+            return KeyProviderKeyWrapper.SCHEME_PREFIX + provider;
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.cloak.ocicrypt.keywrap;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import dev.cloak.error.CloakException;
+import dev.cloak.error.Printable;
 import dev.cloak.keys.KeyFileParser;
 import dev.cloak.stream.Limits;
 
@@ -13,8 +14,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 
-/** Parses recipient specifications as skopeo writes them: {@code jwe:/path/to/public-key}. */
+/**
+ * Parses recipient specifications as skopeo writes them: {@code jwe:/path/to/public-key},
+ * {@code provider:NAME[:PARAMS]}, {@code pkcs11:KEY-FILE}.
+ */
 public final class Recipients {
+    private static final java.util.regex.Pattern PROVIDER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** What ocicrypt passes to a provider named without parameters. */
+    private static final byte[] ENABLED = "Enabled".getBytes(StandardCharsets.US_ASCII);
+
     private Recipients() {
     }
 
@@ -27,11 +35,23 @@ public final class Recipients {
         String value = spec.substring(colon + 1);
         return switch (scheme) {
             case "jwe" -> jwe(Path.of(value));
-            case "pkcs7", "pgp", "pkcs11", "provider" -> throw CloakException.invalid("recipient \"" + spec
+            case "provider" -> provider(spec, value);
+            case "pkcs7", "pgp", "pkcs11" -> throw CloakException.invalid("recipient \"" + spec
                     + "\": the " + scheme + " scheme is not supported yet; use jwe:PUBLIC-KEY-FILE");
             default -> throw CloakException.invalid("recipient \"" + spec + "\" has the unknown scheme \"" + scheme
                     + "\"; use jwe:PUBLIC-KEY-FILE");
         };
+    }
+
+    private static Recipient provider(String spec, String value) {
+        int colon = value.indexOf(':');
+        String name = colon < 0 ? value : value.substring(0, colon);
+        if (!PROVIDER_NAME.matcher(name).matches()) {
+            throw CloakException.invalid("recipient \"" + Printable.of(spec) + "\": write it as provider:NAME or"
+                    + " provider:NAME:PARAMETERS, NAME as in the key provider configuration");
+        }
+        byte[] parameters = colon < 0 ? ENABLED.clone() : value.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        return new Recipient.Provider("provider:" + name, name, parameters);
     }
 
     private static Recipient jwe(Path file) {
