@@ -1,5 +1,6 @@
 package dev.cloak.keys;
 
+import dev.cloak.pkcs11.Pkcs11KeyRef;
 import dev.cloak.stream.Limits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,7 @@ public final class KeyDirectory {
         }
         List<PrivateKeyEntry> keys = new ArrayList<>();
         List<CertificateEntry> certs = new ArrayList<>();
+        List<Pkcs11KeyRef> tokenKeys = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();
         for (Path file : candidates()) {
             Path real;
@@ -81,10 +83,11 @@ public final class KeyDirectory {
             if (parsed instanceof KeyFile.Keys k) {
                 keys.addAll(k.privateKeys());
                 certs.addAll(k.certificates());
+                tokenKeys.addAll(k.pkcs11Keys());
             }
         }
         cache.keySet().retainAll(seen);
-        return new Keyring(directory.toString(), keys, certs);
+        return new Keyring(directory.toString(), keys, certs, tokenKeys);
     }
 
     /**

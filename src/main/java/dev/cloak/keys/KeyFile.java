@@ -1,14 +1,22 @@
 package dev.cloak.keys;
 
+import dev.cloak.pkcs11.Pkcs11KeyRef;
+
 import java.util.List;
 
 /** What a file in a key directory turned out to be. */
 public sealed interface KeyFile {
-    /** Usable keys and certificates (at least one of the two lists is non-empty). */
-    record Keys(List<PrivateKeyEntry> privateKeys, List<CertificateEntry> certificates) implements KeyFile {
+    /** Usable keys, token key references and certificates (at least one of the lists is non-empty). */
+    record Keys(List<PrivateKeyEntry> privateKeys, List<CertificateEntry> certificates, List<Pkcs11KeyRef> pkcs11Keys)
+            implements KeyFile {
         public Keys {
             privateKeys = List.copyOf(privateKeys);
             certificates = List.copyOf(certificates);
+            pkcs11Keys = List.copyOf(pkcs11Keys);
+        }
+
+        public Keys(List<PrivateKeyEntry> privateKeys, List<CertificateEntry> certificates) {
+            this(privateKeys, certificates, List.of());
         }
     }
 

@@ -6,6 +6,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.cloak.pkcs11.Pkcs11KeyRef;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -40,7 +41,8 @@ import java.util.Map;
 
 /**
  * Classifies and parses one key file: PEM or DER; PKCS#1, PKCS#8, SEC1, encrypted PKCS#8 and legacy
- * encrypted PEM (with a password); JWK and JWK sets; x509 certificates. Public keys are recognised and
+ * encrypted PEM (with a password); JWK and JWK sets; x509 certificates; ocicrypt's PKCS#11 YAML key files
+ * (references to keys that stay in a token). Public keys are recognised and
  * ignored. Nothing here logs, and no message contains key bytes or the password.
  */
 public final class KeyFileParser {
@@ -64,14 +66,27 @@ public final class KeyFileParser {
             if (text.startsWith("{")) {
                 return fromJwk(source, new String(content, StandardCharsets.UTF_8));
             }
-            if (text.startsWith("pkcs11:") || text.contains("\npkcs11:")) {
-                return new KeyFile.Unusable("it is a PKCS#11 key reference, which Cloak does not read yet");
+            if (Pkcs11KeyRef.looksLikeKeyFile(text)) {
+                return pkcs11(source, content);
             }
             return fromDer(source, content, password);
         } catch (WrongPassword e) {
             return new KeyFile.Unusable(e.getMessage());
         } catch (IOException | RuntimeException | ParseException | JOSEException e) {
             return new KeyFile.Unusable("it is not a key, certificate or JWK that Cloak can read");
+        }
+    }
+
+    /** ocicrypt's YAML key file; a bare URI is refused with the form to write instead. */
+    private static KeyFile pkcs11(Path source, byte[] content) {
+        if (new String(content, StandardCharsets.UTF_8).strip().matches("pkcs11:[^\\s]*")) {
+            return new KeyFile.Unusable("it is a bare PKCS#11 URI; write it as ocicrypt's YAML key file:"
+                    + " pkcs11: {uri: \"pkcs11:...\"}");
+        }
+        try {
+            return new KeyFile.Keys(List.of(), List.of(), List.of(Pkcs11KeyRef.parse(source, content)));
+        } catch (dev.cloak.error.CloakException e) {
+            return new KeyFile.Unusable(e.getMessage());
         }
     }
 

@@ -5,6 +5,8 @@ import dev.cloak.ocicrypt.keyprovider.KeyProviders;
 import dev.cloak.ocicrypt.keywrap.JweKeyWrapper;
 import dev.cloak.ocicrypt.keywrap.KeyProviderKeyWrapper;
 import dev.cloak.ocicrypt.keywrap.KeyWrapper;
+import dev.cloak.ocicrypt.keywrap.Pkcs11KeyWrapper;
+import dev.cloak.pkcs11.Pkcs11Tokens;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +30,7 @@ public final class KeyWrappers {
     public static KeyWrappers standard(KeyProviders providers) {
         List<KeyWrapper> all = new ArrayList<>();
         all.add(new JweKeyWrapper());
+        all.add(new Pkcs11KeyWrapper(Pkcs11Tokens.shared()));
         if (providers != null) {
             providers.names().forEach(name -> all.add(new KeyProviderKeyWrapper(name, providers)));
         }

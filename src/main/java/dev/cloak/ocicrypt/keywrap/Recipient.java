@@ -30,4 +30,12 @@ public sealed interface Recipient {
             return KeyProviderKeyWrapper.SCHEME_PREFIX + provider;
         }
     }
+
+    /** A PKCS#11 recipient: the RSA public key of a token's key (from a PEM file or from the token itself). */
+    record Pkcs11(String source, java.security.interfaces.RSAPublicKey key) implements Recipient {
+        @Override
+        public String scheme() {
+            return "pkcs11";
+        }
+    }
 }

@@ -4,6 +4,8 @@ import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import dev.cloak.error.CloakException;
 import dev.cloak.error.Printable;
+import dev.cloak.pkcs11.Pkcs11KeyRef;
+import dev.cloak.pkcs11.Pkcs11Tokens;
 import dev.cloak.keys.KeyFileParser;
 import dev.cloak.stream.Limits;
 
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.security.interfaces.RSAPublicKey;
 
 /**
  * Parses recipient specifications as skopeo writes them: {@code jwe:/path/to/public-key},
@@ -36,7 +39,8 @@ public final class Recipients {
         return switch (scheme) {
             case "jwe" -> jwe(Path.of(value));
             case "provider" -> provider(spec, value);
-            case "pkcs7", "pgp", "pkcs11" -> throw CloakException.invalid("recipient \"" + spec
+            case "pkcs11" -> pkcs11(Path.of(value));
+            case "pkcs7", "pgp" -> throw CloakException.invalid("recipient \"" + spec
                     + "\": the " + scheme + " scheme is not supported yet; use jwe:PUBLIC-KEY-FILE");
             default -> throw CloakException.invalid("recipient \"" + spec + "\" has the unknown scheme \"" + scheme
                     + "\"; use jwe:PUBLIC-KEY-FILE");
@@ -54,18 +58,41 @@ public final class Recipients {
         return new Recipient.Provider("provider:" + name, name, parameters);
     }
 
-    private static Recipient jwe(Path file) {
-        byte[] content;
+    /** An RSA public key file, or a PKCS#11 key file whose token holds the key's certificate. */
+    private static Recipient pkcs11(Path file) {
+        byte[] content = read(file);
+        String text = new String(content, StandardCharsets.UTF_8).strip();
+        if (Pkcs11KeyRef.looksLikeKeyFile(text) && !text.startsWith("-----BEGIN")) {
+            Pkcs11KeyRef ref;
+            try {
+                ref = Pkcs11KeyRef.parse(file, content);
+            } catch (CloakException e) {
+                throw new CloakException(e.kind(), "recipient key file " + file + ": " + e.getMessage());
+            }
+            return new Recipient.Pkcs11(file.toString(), Pkcs11Tokens.shared().publicKey(ref));
+        }
+        if (!(KeyFileParser.publicKey(content) instanceof RSAPublicKey rsa)) {
+            throw CloakException.invalid("recipient key file " + file + " holds neither an RSA public key (PEM, DER or JWK)"
+                    + " nor a PKCS#11 key file; the pkcs11 scheme is RSA-OAEP");
+        }
+        return new Recipient.Pkcs11(file.toString(), rsa);
+    }
+
+    private static byte[] read(Path file) {
         try {
             if (Files.size(file) > Limits.MAX_KEY_FILE_BYTES) {
                 throw CloakException.invalid("recipient key file " + file + " is too large to be a public key");
             }
-            content = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw CloakException.notFound("recipient key file " + file + " does not exist");
         } catch (IOException e) {
             throw CloakException.invalid("recipient key file " + file + " cannot be read: " + e.getMessage());
         }
+    }
+
+    private static Recipient jwe(Path file) {
+        byte[] content = read(file);
         PublicKey key = KeyFileParser.publicKey(content);
         if (key == null) {
             throw CloakException.invalid("recipient key file " + file + " holds no RSA or EC public key"
