@@ -380,9 +380,20 @@ class KeyFileParserTest {
         }
 
         @Test
-        void pkcs11Uri() {
-            String reason = unusableReason(parse("pkcs11:token=node;object=key1?module-name=softhsm2"));
-            assertTrue(reason.contains("PKCS#11"), reason);
+        void bareButNotYamlPkcs11Uri() {
+            String reason = unusableReason(parse("pkcs11:token=node;object=key1?module-name=softhsm2&pin-value=s3cret"));
+            assertTrue(reason.contains("bare PKCS#11 URI") && reason.contains("pkcs11: {uri:"), reason);
+            assertFalse(reason.contains("s3cret"), reason);
+        }
+
+        @Test
+        void pkcs11KeyFileWithABrokenUriOrYaml() {
+            for (String yaml : java.util.List.of("pkcs11:\n  uri: pkcs11:token=t;bogus=1?pin-value=s3cret\n",
+                    "pkcs11:\n  uri: [unclosed\n  pin: s3cret\n", "pkcs11:\n  path: x\n",
+                    "pkcs11:\n  uri: pkcs11:token=t\nmodule:\n  env: [s3cret]\n")) {
+                String reason = unusableReason(parse(yaml));
+                assertFalse(reason.contains("s3cret"), reason);
+            }
         }
 
         @Test
@@ -466,5 +477,21 @@ class KeyFileParserTest {
         // Guards the helpers: if two generated pairs compared equal, every "same key" assertion would be vacuous.
         KeyFile.Keys keys = assertInstanceOf(KeyFile.Keys.class, parse(TestKeys.pkcs8Pem(RSA_2)));
         assertFalse(java.util.Arrays.equals(RSA.getPrivate().getEncoded(), keys.privateKeys().get(0).key().getEncoded()));
+    }
+
+    @Test
+    void ocicryptsPkcs11YamlKeyFileIsATokenKeyReference() {
+        String yaml = "# a key in the node's token\npkcs11:\n  uri: \"pkcs11:token=node;object=imgenc;id=%01?module-name=softhsm2"
+                + "&pin-value=s3cret\"\nmodule:\n  env:\n    SOFTHSM2_CONF: /etc/softhsm/softhsm2.conf\n";
+        KeyFile parsed = KeyFileParser.parse(java.nio.file.Path.of("/etc/crio/keys/hsm.yaml"),
+                yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        KeyFile.Keys keys = assertInstanceOf(KeyFile.Keys.class, parsed);
+        assertTrue(keys.privateKeys().isEmpty());
+        dev.cloak.pkcs11.Pkcs11KeyRef ref = keys.pkcs11Keys().get(0);
+        assertEquals("imgenc", ref.uri().path("object"));
+        assertEquals("s3cret", ref.uri().query("pin-value"));
+        assertEquals(java.util.Map.of("SOFTHSM2_CONF", "/etc/softhsm/softhsm2.conf"), ref.env());
+        assertFalse(ref.toString().contains("s3cret"), ref.toString());
+        assertTrue(ref.toString().contains("/etc/crio/keys/hsm.yaml"), ref.toString());
     }
 }
