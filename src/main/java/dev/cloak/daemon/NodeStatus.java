@@ -56,6 +56,7 @@ final class NodeStatus {
                 byType.merge(k.type().startsWith("RSA") ? "RSA" : k.type().startsWith("EC") ? "EC" : k.type(), 1L, Long::sum);
             }
             byType.put("certificate", (long) ring.certificates().size());
+            byType.put("pkcs11", (long) ring.pkcs11Keys().size());
             metrics.keysLoaded(byType);
         }
         return problems;

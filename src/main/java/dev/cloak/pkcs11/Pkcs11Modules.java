@@ -10,9 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a URI's {@code module-name} or {@code module-path} into a module file, and refuses any module whose
- * real path (after following links) lies outside the allowed directories: a PKCS#11 module is native code
- * loaded into Cloak, and a key file must not be a way to make Cloak load a library of the writer's choice.
+ * Turns a URI's {@code module-name} or {@code module-path} into a module file, and refuses any module that is
+ * not directly in an allowed directory: a PKCS#11 module is native code loaded into Cloak, and a key file must
+ * not be a way to make Cloak load a library of the writer's choice. A module counts as in an allowed directory
+ * when its path as named (with {@code ..} resolved) or its real path is; the first admits the links that
+ * packages install there (Debian's {@code pkcs11/opensc-pkcs11.so} points into the parent directory), which
+ * only root can create.
  */
 public final class Pkcs11Modules {
     private final List<Path> allowed;
@@ -74,9 +77,10 @@ public final class Pkcs11Modules {
         } catch (IOException e) {
             throw CloakException.notFound("PKCS#11 module " + candidate + " cannot be read");
         }
+        Path named = candidate.toAbsolutePath().normalize();
         for (Path dir : allowed) {
             Path realDir = realOrSelf(dir);
-            if (real.getParent() != null && real.getParent().equals(realDir)) {
+            if (realDir.equals(real.getParent()) || dir.equals(named.getParent()) || realDir.equals(realOrSelf(named.getParent()))) {
                 return real;
             }
         }
