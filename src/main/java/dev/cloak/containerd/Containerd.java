@@ -10,6 +10,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
@@ -50,13 +51,15 @@ public final class Containerd implements AutoCloseable {
     /** Connects lazily: nothing is dialled until the first call. */
     public static Containerd connect(Path socket, String namespace) {
         EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        Headers headers = new Headers(namespace);
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .eventLoopGroup(group)
                 .channelType(EpollDomainSocketChannel.class)
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                .intercept(new Headers(namespace))
+                .intercept(headers)
                 .build();
+        headers.channel = channel;
         return new Containerd(socket, namespace, group, channel);
     }
 
@@ -117,6 +120,7 @@ public final class Containerd implements AutoCloseable {
 
     private static final class Headers implements ClientInterceptor {
         private final String namespace;
+        private volatile ManagedChannel channel;
 
         Headers(String namespace) {
             this.namespace = namespace;
@@ -124,6 +128,13 @@ public final class Containerd implements AutoCloseable {
 
         @Override
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            ManagedChannel c = channel;
+            if (c != null && c.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                // After containerd was down, gRPC waits out a growing backoff (up to 2 minutes) before dialling
+                // again and fails every call meanwhile; a unix socket costs nothing to try, so dial now: this
+                // call then waits for that attempt instead of failing on a containerd that is back.
+                c.resetConnectBackoff();
+            }
             String lease = LEASE.get();
             return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
                 @Override

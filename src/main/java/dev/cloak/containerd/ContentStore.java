@@ -26,6 +26,14 @@ public final class ContentStore {
     /** Marks a decrypted layer with the encrypted blob it came from, so a later pull can reuse it. */
     public static final String DECRYPTED_FROM_LABEL = "dev.cloak.decrypted-from";
 
+    /**
+     * One more label per encrypted origin: the same plaintext layer is often encrypted into many images (a
+     * shared base layer, a re-encrypted image), and the single label above remembers only the first of them.
+     */
+    static String decryptedFromLabel(Digest encrypted) {
+        return DECRYPTED_FROM_LABEL + "." + encrypted;
+    }
+
     private final Containerd containerd;
 
     public ContentStore(Containerd containerd) {
@@ -48,8 +56,10 @@ public final class ContentStore {
     /** A decrypted layer that an earlier pull made from the encrypted blob {@code encrypted}, if any. */
     public Optional<Info> decryptedFrom(Digest encrypted) {
         try {
+            // Filters are alternatives: either label names this origin.
             Iterator<ListContentResponse> it = containerd.content().list(ListContentRequest.newBuilder()
-                    .addFilters("labels.\"" + DECRYPTED_FROM_LABEL + "\"==\"" + encrypted + "\"").build());
+                    .addFilters("labels.\"" + DECRYPTED_FROM_LABEL + "\"==\"" + encrypted + "\"")
+                    .addFilters("labels.\"" + decryptedFromLabel(encrypted) + "\"==\"" + encrypted + "\"").build());
             while (it.hasNext()) {
                 for (Info info : it.next().getInfoList()) {
                     return Optional.of(info);
@@ -73,7 +83,9 @@ public final class ContentStore {
             }
             in.transferTo(w.stream());
             try {
-                w.commit(digest, size, labels);
+                if (!w.commit(digest, size, labels)) {
+                    label(digest, labels);
+                }
             } catch (CloakException e) {
                 if (e.getCause() instanceof StatusRuntimeException sre
                         && ContainerdErrors.is(sre, Status.Code.FAILED_PRECONDITION)) {
@@ -120,7 +132,13 @@ public final class ContentStore {
 
                 @Override
                 public void commit(VerifiedLayer proof) throws IOException {
-                    w.commit(proof.digest(), proof.size(), Map.of(DECRYPTED_FROM_LABEL, encrypted.toString()));
+                    String origin = encrypted.toString();
+                    if (!w.commit(proof.digest(), proof.size(), Map.of(DECRYPTED_FROM_LABEL, origin,
+                            decryptedFromLabel(encrypted), origin))) {
+                        // Another origin (or a concurrent pull) committed this plaintext first and holds the
+                        // single label; add ours without taking it away.
+                        label(proof.digest(), Map.of(decryptedFromLabel(encrypted), origin));
+                    }
                 }
 
                 @Override

@@ -109,16 +109,22 @@ final class ContentWriter implements AutoCloseable {
         }
     }
 
-    /** Commits what was written as {@code digest}; containerd verifies digest and size again. */
-    void commit(Digest digest, long size, Map<String, String> labels) throws IOException {
+    /**
+     * Commits what was written as {@code digest}; containerd verifies digest and size again. Returns false
+     * when the content was already there, in which case {@code labels} were not applied.
+     */
+    boolean commit(Digest digest, long size, Map<String, String> labels) throws IOException {
+        boolean committed = true;
         try {
             exchange(WriteContentRequest.newBuilder().setAction(WriteAction.COMMIT).setRef(ref).setOffset(offset)
                     .setTotal(size).setExpected(digest.toString()).putAllLabels(labels).build(), "commit " + digest);
         } catch (AlreadyThere e) {
             // Someone committed the same content first: it is there, which is all we wanted.
+            committed = false;
         }
         finished = true;
         requests.onCompleted();
+        return committed;
     }
 
     private WriteContentResponse exchange(WriteContentRequest request, String what) throws IOException {

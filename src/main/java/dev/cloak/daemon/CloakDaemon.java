@@ -117,6 +117,10 @@ public final class CloakDaemon implements AutoCloseable {
         containerd.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        if (server == null) {
+            // Never bound: the socket, if any, belongs to another server (UnixSocket.prepare refused to take it).
+            return;
+        }
         try {
             Files.deleteIfExists(config.listen());
         } catch (IOException e) {

@@ -93,12 +93,23 @@ public final class ImageImporter {
             return Leases.within(lease, () -> importUnderLease(source, image, configBytes, config, layerKeys));
         } catch (IOException | RuntimeException e) {
             throw e;
+        } catch (InterruptedException e) {
+            throw new CloakException(ErrorKind.CANCELLED, "pull of " + source.describe() + " was cancelled", e);
         } catch (Exception e) {
             throw new CloakException(ErrorKind.INTERNAL, "import of " + source.describe() + " failed: " + e, e);
         } finally {
             layerKeys.values().forEach(LayerKey::close);
             if (lease != null) {
-                leases.delete(lease);
+                // A cancelled pull arrives here interrupted, and gRPC refuses calls from an interrupted thread:
+                // the lease (and all it holds) would stay for its whole expiry.
+                boolean interrupted = Thread.interrupted();
+                try {
+                    leases.delete(lease);
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         }
     }
