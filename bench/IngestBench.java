@@ -44,11 +44,12 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code plain}: through {@link ContentStore#write}, the path of an image's unencrypted layers: the blob
  *     stream is copied with {@code InputStream.transferTo}, whose 8 KiB buffer makes each WRITE 8 KiB;</li>
  * <li>{@code pipelined}: 1 MiB WRITEs on the same kind of channel, sent as fast as gRPC's flow control lets
- *     them, replies read as they come; COMMIT last, and counted.</li>
+ *     them, replies read as they come; COMMIT last, and counted; {@code pipelined-conns}: the same with one
+ *     connection per blob instead of one shared connection.</li>
  * </ul>
  *
  * Prints one line: seconds and MB/s. Committed blobs stay in containerd (bench/run removes them).
- * Usage: IngestBench SOCKET NAMESPACE decrypted|plain|pipelined SIZE_MIB STREAMS [WRITE_MIB (pipelined only)]
+ * Usage: IngestBench SOCKET NAMESPACE decrypted|plain|pipelined|pipelined-conns SIZE_MIB STREAMS [WRITE_MIB (pipelined only)]
  */
 public final class IngestBench {
     private static final int CHUNK = 1 << 20;
@@ -104,21 +105,26 @@ public final class IngestBench {
                 report(t0, size * streams);
             }
         } else {
-            EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+            // "pipelined": one connection for all blobs, as Cloak has; "pipelined-conns": one connection each.
+            int connections = mode.equals("pipelined-conns") ? streams : 1;
+            EpollEventLoopGroup group = new EpollEventLoopGroup(connections);
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER), namespace);
-            ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                    .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
-                    .maxInboundMessageSize(16 << 20).intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
-            ContentGrpc.ContentStub stub = ContentGrpc.newStub(channel);
+            List<ManagedChannel> channels = new ArrayList<>();
+            for (int c = 0; c < connections; c++) {
+                channels.add(NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                        .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
+                        .maxInboundMessageSize(16 << 20).intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build());
+            }
             t0 = System.nanoTime();
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int s = 0; s < streams; s++) {
+                ContentGrpc.ContentStub stub = ContentGrpc.newStub(channels.get(s % connections));
                 all.add(pipelined(stub, "ingest-bench-" + seed + "-" + s, blocks[s], mib, digests[s]));
             }
             CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get();
             report(t0, size * streams);
-            channel.shutdownNow();
+            channels.forEach(ManagedChannel::shutdownNow);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         pool.shutdown();
