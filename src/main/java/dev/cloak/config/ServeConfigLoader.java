@@ -47,12 +47,14 @@ public final class ServeConfigLoader {
         } else if (file != null && fileNamedExplicitly) {
             throw CloakException.notFound("configuration file " + file + " does not exist");
         }
+        Set<String> fromFlags = new java.util.HashSet<>();
         flags.forEach((k, v) -> {
             if (v != null) {
                 values.put(k, v);
+                fromFlags.add(k);
             }
         });
-        return build(values, file);
+        return build(values, new Origin(file != null && Files.isRegularFile(file) ? file : null, fromFlags));
     }
 
     private static Map<String, String> readToml(Path file) {
@@ -80,28 +82,28 @@ public final class ServeConfigLoader {
         return values;
     }
 
-    private static ServeConfig build(Map<String, String> v, Path file) {
+    private static ServeConfig build(Map<String, String> v, Origin origin) {
         ServeConfig d = ServeConfig.DEFAULTS;
         return new ServeConfig(
-                socket(v, "listen", d.listen(), file),
-                socket(v, "runtime_endpoint", d.runtimeEndpoint(), file),
-                path(v, "decryption_keys_path", d.decryptionKeysPath(), file),
-                name(v, "containerd_namespace", d.containerdNamespace(), file),
-                name(v, "snapshotter", d.snapshotter(), file),
-                path(v, "registry_config_dir", d.registryConfigDir(), file),
-                number(v, "max_concurrent_downloads", d.maxConcurrentDownloads(), 1, 64, file),
-                Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, file)),
-                metricsListen(v, d.metricsListen(), file),
-                oneOf(v, "log_format", d.logFormat(), java.util.List.of("text", "json"), file),
-                oneOf(v, "log_level", d.logLevel(), java.util.List.of("error", "warn", "info", "debug", "trace"), file),
-                keyProviders(v, file));
+                socket(v, "listen", d.listen(), origin),
+                socket(v, "runtime_endpoint", d.runtimeEndpoint(), origin),
+                path(v, "decryption_keys_path", d.decryptionKeysPath(), origin),
+                name(v, "containerd_namespace", d.containerdNamespace(), origin),
+                name(v, "snapshotter", d.snapshotter(), origin),
+                path(v, "registry_config_dir", d.registryConfigDir(), origin),
+                number(v, "max_concurrent_downloads", d.maxConcurrentDownloads(), 1, 64, origin),
+                Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, origin)),
+                metricsListen(v, d.metricsListen(), origin),
+                oneOf(v, "log_format", d.logFormat(), java.util.List.of("text", "json"), origin),
+                oneOf(v, "log_level", d.logLevel(), java.util.List.of("error", "warn", "info", "debug", "trace"), origin),
+                keyProviders(v, origin));
     }
 
     /** The key provider file is read now, so a broken one stops the start instead of the first pull. */
-    private static KeyProviderConfig keyProviders(Map<String, String> v, Path file) {
+    private static KeyProviderConfig keyProviders(Map<String, String> v, Origin origin) {
         Duration timeout = Duration.ofSeconds(number(v, "keyprovider_timeout_seconds",
-                (int) KeyProviderConfig.DEFAULT_TIMEOUT.toSeconds(), 1, 600, file));
-        Path providers = path(v, "keyprovider_config", null, file);
+                (int) KeyProviderConfig.DEFAULT_TIMEOUT.toSeconds(), 1, 600, origin));
+        Path providers = path(v, "keyprovider_config", null, origin);
         if (providers == null) {
             return new KeyProviderConfig(java.util.Map.of(), timeout, "no key provider configuration");
         }
@@ -109,41 +111,41 @@ public final class ServeConfigLoader {
     }
 
     /** {@code unix:///path} or a plain absolute path. */
-    private static Path socket(Map<String, String> v, String key, Path fallback, Path file) {
+    private static Path socket(Map<String, String> v, String key, Path fallback, Origin origin) {
         String s = v.get(key);
         if (s == null) {
             return fallback;
         }
         String path = s.startsWith("unix://") ? s.substring("unix://".length()) : s;
         if (!path.startsWith("/") || s.contains("://") && !s.startsWith("unix://")) {
-            throw bad(key, s, "a unix socket such as unix:///run/cloak/cloak.sock", file);
+            throw bad(key, s, "a unix socket such as unix:///run/cloak/cloak.sock", origin);
         }
         return Path.of(path);
     }
 
-    private static Path path(Map<String, String> v, String key, Path fallback, Path file) {
+    private static Path path(Map<String, String> v, String key, Path fallback, Origin origin) {
         String s = v.get(key);
         if (s == null) {
             return fallback;
         }
         if (!s.startsWith("/")) {
-            throw bad(key, s, "an absolute path", file);
+            throw bad(key, s, "an absolute path", origin);
         }
         return Path.of(s);
     }
 
-    private static String name(Map<String, String> v, String key, String fallback, Path file) {
+    private static String name(Map<String, String> v, String key, String fallback, Origin origin) {
         String s = v.get(key);
         if (s == null) {
             return fallback;
         }
         if (!NAME.matcher(s).matches()) {
-            throw bad(key, s, "a name of letters, digits, '.', '_' and '-'", file);
+            throw bad(key, s, "a name of letters, digits, '.', '_' and '-'", origin);
         }
         return s;
     }
 
-    private static int number(Map<String, String> v, String key, int fallback, int min, int max, Path file) {
+    private static int number(Map<String, String> v, String key, int fallback, int min, int max, Origin origin) {
         String s = v.get(key);
         if (s == null) {
             return fallback;
@@ -156,10 +158,10 @@ public final class ServeConfigLoader {
         } catch (NumberFormatException ignored) {
             // Reported below with the accepted range.
         }
-        throw bad(key, s, "a whole number from " + min + " to " + max, file);
+        throw bad(key, s, "a whole number from " + min + " to " + max, origin);
     }
 
-    private static String metricsListen(Map<String, String> v, String fallback, Path file) {
+    private static String metricsListen(Map<String, String> v, String fallback, Origin origin) {
         String s = v.get("metrics_listen");
         if (s == null) {
             return fallback;
@@ -168,10 +170,10 @@ public final class ServeConfigLoader {
         if (s.equals("none") || m.matches() && Integer.parseInt(m.group(2)) <= 65535) {
             return s;
         }
-        throw bad("metrics_listen", s, "HOST:PORT such as 127.0.0.1:9810, or none", file);
+        throw bad("metrics_listen", s, "HOST:PORT such as 127.0.0.1:9810, or none", origin);
     }
 
-    private static String oneOf(Map<String, String> v, String key, String fallback, java.util.List<String> allowed, Path file) {
+    private static String oneOf(Map<String, String> v, String key, String fallback, java.util.List<String> allowed, Origin file) {
         String s = v.get(key);
         if (s == null) {
             return fallback;
@@ -182,9 +184,16 @@ public final class ServeConfigLoader {
         return s;
     }
 
-    private static CloakException bad(String key, String value, String expected, Path file) {
-        String where = file != null && Files.isRegularFile(file) ? "configuration file " + file + ": " : "";
-        return CloakException.invalid(where + "\"" + key + "\" (--" + key.replace('_', '-') + ") is \""
+    private static CloakException bad(String key, String value, String expected, Origin origin) {
+        String flag = "--" + key.replace('_', '-');
+        if (origin.flags().contains(key) || origin.file() == null) {
+            return CloakException.invalid(flag + " is \"" + Printable.of(value) + "\"; it must be " + expected);
+        }
+        return CloakException.invalid("configuration file " + origin.file() + ": \"" + key + "\" (" + flag + ") is \""
                 + Printable.of(value) + "\"; it must be " + expected);
+    }
+
+    /** Where values came from, so an error points at the flag or the file line the operator has to change. */
+    private record Origin(Path file, Set<String> flags) {
     }
 }

@@ -69,10 +69,12 @@ public final class CloakDaemon implements AutoCloseable {
         PullService pulls = new PullService(importer, new HostsDirectory(config.registryConfigDir()),
                 DockerConfigCredentials.standard(), RegistryTransport.Settings.DEFAULT, pullPool, metrics);
         status = new NodeStatus(containerd, keys, metrics);
-        if (config.metricsAddress() != null) {
-            metricsServer = new MetricsServer(config.metricsAddress(), metrics, status);
-        }
+        // The socket first: a second `cloak serve` with the same configuration must be told that a server
+        // already runs on it, not that the metrics port is taken.
         UnixSocket.prepare(config.listen());
+        if (config.metricsAddress() != null) {
+            metricsServer = new MetricsServer(config.metricsAddress(), config.metricsListen(), metrics, status);
+        }
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(config.listen().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)

@@ -2,10 +2,13 @@ package dev.cloak.daemon;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.cloak.error.CloakException;
+import dev.cloak.error.ErrorKind;
 import dev.cloak.metrics.CloakMetrics;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -18,8 +21,14 @@ import java.util.concurrent.Executors;
 final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
 
-    MetricsServer(InetSocketAddress address, CloakMetrics metrics, NodeStatus status) throws IOException {
-        server = HttpServer.create(address, 16);
+    MetricsServer(InetSocketAddress address, String configured, CloakMetrics metrics, NodeStatus status) throws IOException {
+        try {
+            server = HttpServer.create(address, 16);
+        } catch (BindException e) {
+            throw new CloakException(ErrorKind.UNAVAILABLE, "cannot serve metrics on " + configured
+                    + " (metrics_listen, --metrics-listen): the address is in use or not on this machine;"
+                    + " choose another HOST:PORT, or none to turn metrics off");
+        }
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cloak-metrics");
             t.setDaemon(true);

@@ -15,6 +15,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ServeConfigLoaderTest {
@@ -91,8 +92,13 @@ class ServeConfigLoaderTest {
 
     @Test
     void badFlagNamesTheFlag() throws IOException {
-        CloakException e = refused(toml(""), Map.of("listen", "tcp://x"));
-        assertTrue(e.getMessage().contains("--listen"), e.getMessage());
+        CloakException e = refused(toml("snapshotter = \"overlayfs\"\n"), Map.of("listen", "tcp://x"));
+        assertTrue(e.getMessage().startsWith("--listen is \"tcp://x\""), e.getMessage());
+        assertFalse(e.getMessage().contains("configuration file"), "the value came from a flag, not the file: " + e.getMessage());
+
+        CloakException fromFile = refused(toml("listen = \"tcp://x\"\n"), Map.of("snapshotter", "native"));
+        assertTrue(fromFile.getMessage().startsWith("configuration file "), fromFile.getMessage());
+        assertTrue(fromFile.getMessage().contains("\"listen\" (--listen) is \"tcp://x\""), fromFile.getMessage());
     }
 
     @Test

@@ -592,9 +592,22 @@ class DaemonFailuresIT {
         int exit;
         try {
             first.start();
-            // The same configuration started twice, as an operator might: refused, whatever it trips over first.
+            // The same configuration started twice, as an operator might: the socket is what it is told about,
+            // not the metrics port it would trip over next.
             Cmd.Result same = Cmd.cloak(dir, "serve", "--config", config);
             assertTrue(same.exit() != 0, "a second server must not start: " + same.err());
+            assertTrue(same.err().contains("another server is already listening on " + first.socket()), same.err());
+            assertStillServing(first);
+
+            // Only the metrics address in common: one sentence naming it and the setting, no stack trace, and the
+            // second server's socket is not left behind.
+            Path otherSocket = dir.resolve("other/cloak.sock");
+            Cmd.Result metricsTaken = Cmd.cloak(dir, "serve", "--config", config, "--listen", "unix://" + otherSocket);
+            assertTrue(metricsTaken.exit() != 0, "a second server must not start: " + metricsTaken.err());
+            assertTrue(metricsTaken.err().contains("cannot serve metrics on 127.0.0.1:") && metricsTaken.err().contains("--metrics-listen"),
+                    metricsTaken.err());
+            assertFalse(metricsTaken.err().contains("\tat "), "no stack trace: " + metricsTaken.err());
+            assertFalse(Files.exists(otherSocket), "the refused server must not leave its socket");
             assertStillServing(first);
 
             // Only the socket in common: the refusal names the server that holds it.
