@@ -33,7 +33,8 @@ final class DecryptCommand implements Callable<Integer> {
     RegistryOptions registry;
 
     @Option(names = "--key", paramLabel = "FILE[:PASSWORD]",
-            description = "Private key file (PEM, DER or JWK; encrypted keys take :PASSWORD or FILE.password). Repeatable.")
+            description = "Private key file (PEM, DER or JWK; an x509 certificate beside it for PKCS7; an OpenPGP"
+                    + " secret keyring; encrypted keys take :PASSWORD or FILE.password). Repeatable.")
     List<String> keys = new ArrayList<>();
 
     @Option(names = "--keys-dir", paramLabel = "DIR",

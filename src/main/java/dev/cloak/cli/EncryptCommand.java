@@ -34,9 +34,10 @@ final class EncryptCommand implements Callable<Integer> {
     RegistryOptions registry;
 
     @Option(names = {"-r", "--recipient"}, required = true, paramLabel = "SCHEME:VALUE",
-            description = "Who can decrypt: jwe:FILE with an RSA or EC public key (PEM, DER or JWK);"
-                    + " provider:NAME[:PARAMS] for a key provider of $OCICRYPT_KEYPROVIDER_CONFIG;"
-                    + " pkcs11:FILE with an RSA public key or a PKCS#11 key file (YAML). Repeatable.")
+            description = "Who can decrypt: jwe:FILE (an RSA or EC public key: PEM, DER or JWK), pkcs7:FILE (an RSA"
+                    + " x509 certificate), pgp:NAME-OR-EMAIL (from gpg's public keyring) or pgp:FILE (an OpenPGP"
+                    + " public key), pkcs11:FILE (an RSA public key or a PKCS#11 key file, YAML),"
+                    + " provider:NAME[:PARAMS] (a key provider of $OCICRYPT_KEYPROVIDER_CONFIG). Repeatable.")
     List<String> recipients = new ArrayList<>();
 
     @Option(names = "--layer", paramLabel = "N", split = ",",

@@ -50,15 +50,20 @@ final class NodeStatus {
         if (!Files.isDirectory(keys.directory()) || !Files.isReadable(keys.directory())) {
             problems.add("the key directory " + keys.directory() + " is not a readable directory");
         } else {
-            Keyring ring = keys.keyring();
-            Map<String, Long> byType = new HashMap<>();
-            for (PrivateKeyEntry k : ring.privateKeys()) {
-                byType.merge(k.type().startsWith("RSA") ? "RSA" : k.type().startsWith("EC") ? "EC" : k.type(), 1L, Long::sum);
-            }
-            byType.put("certificate", (long) ring.certificates().size());
-            byType.put("pkcs11", (long) ring.pkcs11Keys().size());
-            metrics.keysLoaded(byType);
+            metrics.keysLoaded(keysByType(keys.keyring()));
         }
         return problems;
+    }
+
+    /** The {@code cloak_keys_loaded} gauges: every kind of key that can decrypt, and the certificates. */
+    static Map<String, Long> keysByType(Keyring ring) {
+        Map<String, Long> byType = new HashMap<>();
+        for (PrivateKeyEntry k : ring.privateKeys()) {
+            byType.merge(k.type().startsWith("RSA") ? "RSA" : k.type().startsWith("EC") ? "EC" : k.type(), 1L, Long::sum);
+        }
+        byType.put("certificate", (long) ring.certificates().size());
+        byType.put("pkcs11", (long) ring.pkcs11Keys().size());
+        byType.put("pgp", (long) ring.pgpKeys().size());
+        return byType;
     }
 }

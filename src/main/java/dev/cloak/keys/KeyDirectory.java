@@ -1,6 +1,5 @@
 package dev.cloak.keys;
 
-import dev.cloak.pkcs11.Pkcs11KeyRef;
 import dev.cloak.stream.Limits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +59,7 @@ public final class KeyDirectory {
             cache.clear();
             return Keyring.empty(directory.toString());
         }
-        List<PrivateKeyEntry> keys = new ArrayList<>();
-        List<CertificateEntry> certs = new ArrayList<>();
-        List<Pkcs11KeyRef> tokenKeys = new ArrayList<>();
+        List<KeyFile.Keys> usable = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();
         for (Path file : candidates()) {
             Path real;
@@ -81,13 +78,11 @@ public final class KeyDirectory {
             }
             KeyFile parsed = load(file, real);
             if (parsed instanceof KeyFile.Keys k) {
-                keys.addAll(k.privateKeys());
-                certs.addAll(k.certificates());
-                tokenKeys.addAll(k.pkcs11Keys());
+                usable.add(k);
             }
         }
         cache.keySet().retainAll(seen);
-        return new Keyring(directory.toString(), keys, certs, tokenKeys);
+        return Keyring.of(directory.toString(), usable);
     }
 
     /**

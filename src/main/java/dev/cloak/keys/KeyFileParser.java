@@ -42,12 +42,15 @@ import java.util.Map;
 /**
  * Classifies and parses one key file: PEM or DER; PKCS#1, PKCS#8, SEC1, encrypted PKCS#8 and legacy
  * encrypted PEM (with a password); JWK and JWK sets; x509 certificates; ocicrypt's PKCS#11 YAML key files
- * (references to keys that stay in a token). Public keys are recognised and
- * ignored. Nothing here logs, and no message contains key bytes or the password.
+ * (references to keys that stay in a token); OpenPGP secret keyrings, binary or armoured. Public keys are
+ * recognised and ignored. Nothing here logs, and no message contains key bytes or the password.
  */
 public final class KeyFileParser {
     private static final BouncyCastleProvider BC = new BouncyCastleProvider();
     private static final JcaPEMKeyConverter CONVERTER = new JcaPEMKeyConverter();
+    static final String MISSING_PASSWORD = "it is an encrypted private key and no password was given for it"
+            + " (put the password in a file of the same name plus \".password\", or pass --key FILE:PASSWORD)";
+    static final String WRONG_PASSWORD = "it is an encrypted private key and the password given for it is wrong";
 
     private KeyFileParser() {
     }
@@ -58,7 +61,7 @@ public final class KeyFileParser {
         try {
             // RFC 7468 lets text precede the PEM block (openssl pkcs12 writes "Bag Attributes" there).
             if (text.startsWith("-----BEGIN PGP") || text.contains("\n-----BEGIN PGP")) {
-                return new KeyFile.Unusable("it is an OpenPGP key, which Cloak does not read yet");
+                return PgpKeyParser.parse(source, content, password);
             }
             if (text.startsWith("-----BEGIN") || text.contains("\n-----BEGIN")) {
                 return fromPem(source, text, password);
@@ -69,11 +72,14 @@ public final class KeyFileParser {
             if (Pkcs11KeyRef.looksLikeKeyFile(text)) {
                 return pkcs11(source, content);
             }
+            if (PgpKeyParser.looksBinary(content)) {
+                return PgpKeyParser.parse(source, content, password);
+            }
             return fromDer(source, content, password);
         } catch (WrongPassword e) {
             return new KeyFile.Unusable(e.getMessage());
         } catch (IOException | RuntimeException | ParseException | JOSEException e) {
-            return new KeyFile.Unusable("it is not a key, certificate or JWK that Cloak can read");
+            return new KeyFile.Unusable("it is not a key, certificate, JWK or OpenPGP keyring that Cloak can read");
         }
     }
 
@@ -84,7 +90,7 @@ public final class KeyFileParser {
                     + " pkcs11: {uri: \"pkcs11:...\"}");
         }
         try {
-            return new KeyFile.Keys(List.of(), List.of(), List.of(Pkcs11KeyRef.parse(source, content)));
+            return KeyFile.Keys.inToken(Pkcs11KeyRef.parse(source, content));
         } catch (dev.cloak.error.CloakException e) {
             return new KeyFile.Unusable(e.getMessage());
         }
@@ -146,8 +152,7 @@ public final class KeyFileParser {
 
     private static void requirePassword(char[] password) {
         if (password == null) {
-            throw new WrongPassword("it is an encrypted private key and no password was given for it"
-                    + " (put the password in a file of the same name plus \".password\", or pass --key FILE:PASSWORD)");
+            throw new WrongPassword(MISSING_PASSWORD);
         }
     }
 
@@ -268,7 +273,7 @@ public final class KeyFileParser {
     /** Signals an encrypted key whose password is missing or wrong, with the sentence to show. */
     private static final class WrongPassword extends RuntimeException {
         WrongPassword() {
-            this("it is an encrypted private key and the password given for it is wrong");
+            this(WRONG_PASSWORD);
         }
 
         WrongPassword(String message) {

@@ -1,7 +1,6 @@
 package dev.cloak.keys;
 
 import dev.cloak.error.CloakException;
-import dev.cloak.pkcs11.Pkcs11KeyRef;
 import dev.cloak.stream.Limits;
 
 import java.io.IOException;
@@ -20,18 +19,14 @@ public final class KeyFiles {
     }
 
     public static Keyring load(List<String> specs) {
-        List<PrivateKeyEntry> keys = new ArrayList<>();
-        List<CertificateEntry> certs = new ArrayList<>();
-        List<Pkcs11KeyRef> tokenKeys = new ArrayList<>();
+        List<KeyFile.Keys> usable = new ArrayList<>();
         for (String spec : specs) {
             KeyFile parsed = loadOne(spec);
             if (parsed instanceof KeyFile.Keys k) {
-                keys.addAll(k.privateKeys());
-                certs.addAll(k.certificates());
-                tokenKeys.addAll(k.pkcs11Keys());
+                usable.add(k);
             }
         }
-        return new Keyring(specs.size() == 1 ? "--key " + fileOf(specs.get(0)) : "the --key files", keys, certs, tokenKeys);
+        return Keyring.of(specs.size() == 1 ? "--key " + fileOf(specs.get(0)) : "the --key files", usable);
     }
 
     private static KeyFile loadOne(String spec) {

@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * only small fixed sets of values.
  */
 public final class CloakMetrics {
+    /** The values of {@code cloak_keys_loaded}'s {@code type} label. */
+    public static final List<String> KEY_TYPES = List.of("RSA", "EC", "certificate", "pkcs11", "pgp");
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer pullDuration;
     private final Counter downloaded;
@@ -94,9 +98,13 @@ public final class CloakMetrics {
         decrypted.increment(bytes);
     }
 
-    /** The keys loaded now, by type (RSA, EC, certificate). */
+    /**
+     * The keys loaded now, by type: RSA, EC (private keys in memory), certificate, pkcs11 (key files that
+     * reference a token key), pgp (OpenPGP secret keys that can decrypt). Each type is always exported, 0 when
+     * there is none, so that a dashboard sees a key type disappear; a type not listed here is not exported.
+     */
     public void keysLoaded(Map<String, Long> byType) {
-        for (String type : java.util.List.of("RSA", "EC", "certificate")) {
+        for (String type : KEY_TYPES) {
             keysLoaded.computeIfAbsent(type, t -> {
                 AtomicLong holder = new AtomicLong();
                 Gauge.builder("cloak.keys.loaded", holder, AtomicLong::get).description("Usable keys in the key directory")

@@ -5,7 +5,9 @@ import dev.cloak.ocicrypt.keyprovider.KeyProviders;
 import dev.cloak.ocicrypt.keywrap.JweKeyWrapper;
 import dev.cloak.ocicrypt.keywrap.KeyProviderKeyWrapper;
 import dev.cloak.ocicrypt.keywrap.KeyWrapper;
+import dev.cloak.ocicrypt.keywrap.PgpKeyWrapper;
 import dev.cloak.ocicrypt.keywrap.Pkcs11KeyWrapper;
+import dev.cloak.ocicrypt.keywrap.Pkcs7KeyWrapper;
 import dev.cloak.pkcs11.Pkcs11Tokens;
 
 import java.util.ArrayList;
@@ -30,6 +32,8 @@ public final class KeyWrappers {
     public static KeyWrappers standard(KeyProviders providers) {
         List<KeyWrapper> all = new ArrayList<>();
         all.add(new JweKeyWrapper());
+        all.add(new Pkcs7KeyWrapper());
+        all.add(new PgpKeyWrapper());
         all.add(new Pkcs11KeyWrapper(Pkcs11Tokens.shared()));
         if (providers != null) {
             providers.names().forEach(name -> all.add(new KeyProviderKeyWrapper(name, providers)));

@@ -76,10 +76,14 @@ public final class LayerDecryptor {
         }
         throw new CloakException(ErrorKind.NO_KEY, MISSING_KEY + " of layer " + name + ": it is encrypted for "
                 + describe(annotations, name) + ", and none of the " + keyring.size() + " private keys from "
-                + keyring.origin() + " unwraps it; add the matching private key there" + also);
+                + keyring.origin() + " unwraps it; add the matching private key there"
+                + (annotations.wrappedKeys().containsKey("pkcs7") ? " (for pkcs7, with its x509 certificate)" : "") + also);
     }
 
-    /** "jwe (RSA-OAEP RSA; ECDH-ES+A256KW EC P-256), pkcs7 (not supported)" */
+    /**
+     * "jwe (RSA-OAEP RSA; ECDH-ES+A256KW EC P-256), pkcs7 (certificate issuer CN=node serial 1F), pgp (RSA key
+     * F04FB2228F3BBC02), provider.kms (1 entry; no key provider "kms" is configured)"
+     */
     String describe(EncryptionAnnotations annotations, String layer) {
         List<String> parts = new ArrayList<>();
         annotations.wrappedKeys().forEach((scheme, entries) -> {

@@ -273,11 +273,22 @@ class LayerDecryptorTest {
 
     @Test
     void onlyUnsupportedSchemesGiveNoKeyNamingTheScheme() {
+        Descriptor tpmOnly = Layers.withAnnotation(
+                Layers.withAnnotation(layer.descriptor(), JWE, null),
+                EncryptionAnnotations.KEYS_PREFIX + "tpm2", b64("{\"version\":0,\"recipients\":[]}"));
+        CloakException e = assertFailure(ErrorKind.NO_KEY, () -> DECRYPTOR.unwrap(tpmOnly, KEYS));
+        assertTrue(e.getMessage().contains("tpm2 (1 entry, a scheme Cloak cannot unwrap yet)"), e.getMessage());
+    }
+
+    /** A scheme Cloak speaks but whose only entry is garbage is a broken image, not a missing key. */
+    @Test
+    void onlyAMalformedPkcs7EntryIsInvalidInput() {
         Descriptor pkcs7Only = Layers.withAnnotation(
                 Layers.withAnnotation(layer.descriptor(), JWE, null),
                 EncryptionAnnotations.KEYS_PREFIX + "pkcs7", b64("opaque CMS bytes"));
-        CloakException e = assertFailure(ErrorKind.NO_KEY, () -> DECRYPTOR.unwrap(pkcs7Only, KEYS));
-        assertTrue(e.getMessage().contains("pkcs7"), e.getMessage());
+        CloakException e = assertFailure(ErrorKind.INVALID_INPUT, () -> DECRYPTOR.unwrap(pkcs7Only, KEYS));
+        assertNamesLayer(e, layer);
+        assertTrue(e.getMessage().contains("PKCS7"), e.getMessage());
     }
 
     /** Every scheme and every comma-separated entry is tried; the first that unwraps wins. */
@@ -287,7 +298,7 @@ class LayerDecryptorTest {
         String foreign = b64(TestKeys.nimbusFlattened(TestKeys.RSA_OTHER.getPublic(), optionsForSomeoneElse));
         Descriptor several = Layers.withAnnotation(
                 Layers.withAnnotation(layer.descriptor(), JWE, foreign + "," + layer.descriptor().annotations().get(JWE)),
-                EncryptionAnnotations.KEYS_PREFIX + "pgp", b64("an OpenPGP message"));
+                EncryptionAnnotations.KEYS_PREFIX + "tpm2", b64("a scheme Cloak does not speak"));
         MemorySink sink = new MemorySink();
         Layers.decrypt(several, layer.ciphertext(), KEYS, sink);
         assertArrayEquals(plaintext, sink.published());

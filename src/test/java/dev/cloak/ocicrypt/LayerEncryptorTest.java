@@ -142,11 +142,13 @@ class LayerEncryptorTest {
     }
 
     @Test
-    void keyWrappersKnowJweOnly() {
-        assertEquals("jwe", Layers.WRAPPERS.require("jwe").scheme());
-        assertEquals(null, Layers.WRAPPERS.find("pkcs7"));
-        CloakException e = assertFailure(ErrorKind.INVALID_INPUT, () -> Layers.WRAPPERS.require("pgp"));
-        assertTrue(e.getMessage().contains("pgp") && e.getMessage().contains("jwe"), e.getMessage());
+    void keyWrappersKnowEveryBuiltInScheme() {
+        for (String scheme : List.of("jwe", "pkcs7", "pgp", "pkcs11")) {
+            assertEquals(scheme, Layers.WRAPPERS.require(scheme).scheme());
+        }
+        assertEquals(null, Layers.WRAPPERS.find("tpm2"));
+        CloakException e = assertFailure(ErrorKind.INVALID_INPUT, () -> Layers.WRAPPERS.require("tpm2"));
+        assertTrue(e.getMessage().contains("tpm2") && e.getMessage().contains("jwe, pkcs7, pgp, pkcs11"), e.getMessage());
     }
 
     @Test

@@ -4,9 +4,10 @@ import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import dev.cloak.error.CloakException;
 import dev.cloak.error.Printable;
+import dev.cloak.keys.KeyFile;
+import dev.cloak.keys.KeyFileParser;
 import dev.cloak.pkcs11.Pkcs11KeyRef;
 import dev.cloak.pkcs11.Pkcs11Tokens;
-import dev.cloak.keys.KeyFileParser;
 import dev.cloak.stream.Limits;
 
 import java.io.IOException;
@@ -15,16 +16,20 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 
 /**
- * Parses recipient specifications as skopeo writes them: {@code jwe:/path/to/public-key},
- * {@code provider:NAME[:PARAMS]}, {@code pkcs11:KEY-FILE}.
+ * Parses recipient specifications as skopeo writes them: {@code jwe:PUBLIC-KEY-FILE},
+ * {@code pkcs7:CERTIFICATE-FILE}, {@code pgp:NAME-OR-EMAIL} and, beyond skopeo, {@code pgp:PUBLIC-KEY-FILE};
+ * {@code pkcs11:KEY-FILE}; {@code provider:NAME[:PARAMS]}.
  */
 public final class Recipients {
     private static final java.util.regex.Pattern PROVIDER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** What ocicrypt passes to a provider named without parameters. */
     private static final byte[] ENABLED = "Enabled".getBytes(StandardCharsets.US_ASCII);
+    private static final String FORMS = "jwe:PUBLIC-KEY-FILE, pkcs7:CERTIFICATE-FILE, pgp:NAME-OR-EMAIL,"
+            + " pkcs11:KEY-FILE or provider:NAME";
 
     private Recipients() {
     }
@@ -32,18 +37,18 @@ public final class Recipients {
     public static Recipient parse(String spec) {
         int colon = spec.indexOf(':');
         if (colon <= 0) {
-            throw CloakException.invalid("recipient \"" + spec + "\" has no scheme; write it as jwe:PUBLIC-KEY-FILE");
+            throw CloakException.invalid("recipient \"" + Printable.of(spec) + "\" has no scheme; write it as " + FORMS);
         }
         String scheme = spec.substring(0, colon);
         String value = spec.substring(colon + 1);
         return switch (scheme) {
             case "jwe" -> jwe(Path.of(value));
-            case "provider" -> provider(spec, value);
+            case "pkcs7" -> pkcs7(Path.of(value));
+            case "pgp" -> PgpRecipients.parse(value);
             case "pkcs11" -> pkcs11(Path.of(value));
-            case "pkcs7", "pgp" -> throw CloakException.invalid("recipient \"" + spec
-                    + "\": the " + scheme + " scheme is not supported yet; use jwe:PUBLIC-KEY-FILE");
-            default -> throw CloakException.invalid("recipient \"" + spec + "\" has the unknown scheme \"" + scheme
-                    + "\"; use jwe:PUBLIC-KEY-FILE");
+            case "provider" -> provider(spec, value);
+            default -> throw CloakException.invalid("recipient \"" + Printable.of(spec) + "\" has the unknown scheme \""
+                    + Printable.of(scheme) + "\"; use " + FORMS);
         };
     }
 
@@ -78,7 +83,8 @@ public final class Recipients {
         return new Recipient.Pkcs11(file.toString(), rsa);
     }
 
-    private static byte[] read(Path file) {
+    /** The content of a recipient's key or certificate file, refused when it is too large to be one. */
+    static byte[] read(Path file) {
         try {
             if (Files.size(file) > Limits.MAX_KEY_FILE_BYTES) {
                 throw CloakException.invalid("recipient key file " + file + " is too large to be a public key");
@@ -87,8 +93,21 @@ public final class Recipients {
         } catch (NoSuchFileException e) {
             throw CloakException.notFound("recipient key file " + file + " does not exist");
         } catch (IOException e) {
-            throw CloakException.invalid("recipient key file " + file + " cannot be read: " + e.getMessage());
+            throw CloakException.invalid("recipient key file " + file + " cannot be read: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** ocicrypt takes the first certificate of the file; a chain after it is ignored. */
+    private static Recipient pkcs7(Path file) {
+        if (!(KeyFileParser.parse(file, read(file), null) instanceof KeyFile.Keys keys) || keys.certificates().isEmpty()) {
+            throw CloakException.invalid("recipient certificate file " + file + " holds no x509 certificate (PEM or DER)");
+        }
+        X509Certificate cert = keys.certificates().get(0).certificate();
+        if (!(cert.getPublicKey() instanceof RSAPublicKey)) {
+            throw CloakException.invalid("recipient certificate file " + file + " holds a certificate for a "
+                    + cert.getPublicKey().getAlgorithm() + " key; PKCS7 recipients need an RSA certificate");
+        }
+        return new Recipient.Pkcs7(file.toString(), cert);
     }
 
     private static Recipient jwe(Path file) {
