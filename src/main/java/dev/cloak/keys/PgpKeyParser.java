@@ -1,11 +1,15 @@
 package dev.cloak.keys;
 
+import org.bouncycastle.bcpg.SignatureSubpacketTags;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
+import org.bouncycastle.bcpg.sig.KeyFlags;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
 import org.bouncycastle.openpgp.operator.PBESecretKeyDecryptor;
@@ -17,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -69,7 +74,7 @@ final class PgpKeyParser {
         for (PGPSecretKeyRing ring : rings) {
             for (PGPSecretKey secret : ring) {
                 // Stubs (gpg --export-secret-subkeys, smartcard keys) have no secret part to use.
-                if (!secret.getPublicKey().isEncryptionKey() || secret.isPrivateKeyEmpty()) {
+                if (!mayEncrypt(secret.getPublicKey()) || secret.isPrivateKeyEmpty()) {
                     continue;
                 }
                 boolean isProtected = secret.getKeyEncryptionAlgorithm() != SymmetricKeyAlgorithmTags.NULL;
@@ -95,6 +100,28 @@ final class PgpKeyParser {
             return new KeyFile.Unusable(KeyFileParser.MISSING_PASSWORD.replace("private key", "OpenPGP secret key"));
         }
         return new KeyFile.Unusable("it is an OpenPGP secret keyring without a secret key that can decrypt");
+    }
+
+    /**
+     * An RSA key may do anything, so its algorithm alone does not say it decrypts: the key flags of its
+     * newest self-signature do (gpg's RSA primary keys only sign and certify). Without flags, the algorithm.
+     */
+    private static boolean mayEncrypt(PGPPublicKey key) {
+        if (!key.isEncryptionKey()) {
+            return false;
+        }
+        PGPSignature newest = null;
+        for (Iterator<PGPSignature> it = key.getSignatures(); it.hasNext(); ) {
+            PGPSignature sig = it.next();
+            boolean self = sig.getKeyID() == key.getKeyID() || sig.getSignatureType() == PGPSignature.SUBKEY_BINDING;
+            boolean hasFlags = sig.getHashedSubPackets() != null
+                    && sig.getHashedSubPackets().hasSubpacket(SignatureSubpacketTags.KEY_FLAGS);
+            if (self && hasFlags && (newest == null || sig.getCreationTime().after(newest.getCreationTime()))) {
+                newest = sig;
+            }
+        }
+        int encrypt = KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE;
+        return newest == null || (newest.getHashedSubPackets().getKeyFlags() & encrypt) != 0;
     }
 
     private static PBESecretKeyDecryptor decryptor(char[] password) {

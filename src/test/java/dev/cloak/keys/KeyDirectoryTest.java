@@ -8,6 +8,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import ch.qos.logback.core.status.Status;
 import ch.qos.logback.core.status.StatusUtil;
+import dev.cloak.testing.PgpKeys;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -214,6 +216,32 @@ class KeyDirectoryTest {
         assertKeys(keyring, Map.of("node.pem", RSA, "legacy.key", RSA_2));
         // Were a .password file read as a key file, it would be skipped with a warning.
         assertEquals(List.of(), warnings());
+    }
+
+    @Test
+    void openPgpSecretKeyringsLoadBesideOtherKeysWithTheirPasswordFiles() throws Exception {
+        PGPSecretKeyRing plain = PgpKeys.generate("Node <node@cloak.test>", null);
+        PGPSecretKeyRing locked = PgpKeys.generate("Locked <locked@cloak.test>", PASSWORD);
+        PGPSecretKeyRing wrong = PgpKeys.generate("Wrong <wrong@cloak.test>", PASSWORD);
+        write(dir.resolve("node.gpg"), PgpKeys.secretBinary(plain));
+        write(dir.resolve("locked.asc"), PgpKeys.secretArmoured(locked));
+        write(dir.resolve("locked.asc.password"), PASSWORD + "\n");
+        write(dir.resolve("wrong.gpg"), PgpKeys.secretBinary(wrong));
+        write(dir.resolve("wrong.gpg.password"), "wrong-" + PASSWORD + "\n");
+        write(dir.resolve("recipient.asc"), PgpKeys.publicArmoured(wrong));
+        write(dir.resolve("rsa.pem"), TestKeys.pkcs8Pem(RSA));
+
+        Keyring keyring = new KeyDirectory(dir).keyring();
+
+        assertKeys(keyring, Map.of("rsa.pem", RSA));
+        assertEquals(Map.of("locked.asc", PgpKeys.encryptionKey(locked).getKeyID(),
+                        "node.gpg", PgpKeys.encryptionKey(plain).getKeyID()),
+                keyring.pgpKeys().stream().collect(Collectors.toMap(k -> k.source().getFileName().toString(),
+                        PgpKeyEntry::keyId)));
+        assertEquals(3, keyring.size());
+        assertEquals(1, warningsNaming("wrong.gpg"), () -> "warnings: " + warnings());
+        assertEquals(1, warnings().size(), "a public keyring is not worth a warning: " + warnings());
+        assertLogsLeakNothing(PASSWORD);
     }
 
     @Test

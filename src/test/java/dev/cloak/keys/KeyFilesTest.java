@@ -2,6 +2,8 @@ package dev.cloak.keys;
 
 import dev.cloak.error.CloakException;
 import dev.cloak.error.ErrorKind;
+import dev.cloak.testing.PgpKeys;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,6 +115,44 @@ class KeyFilesTest {
         assertEquals("b-kid", keyring.privateKeys().get(1).keyId());
         assertEquals(1, keyring.certificates().size());
         assertEquals("the --key files", keyring.origin());
+    }
+
+    @Test
+    void openPgpSecretKeyringsLoadBinaryArmouredAndProtected() throws Exception {
+        PGPSecretKeyRing plain = PgpKeys.generate("Node <node@cloak.test>", null);
+        PGPSecretKeyRing locked = PgpKeys.generate("Locked <locked@cloak.test>", PASSWORD);
+        Path binary = Files.write(dir.resolve("node.gpg"), PgpKeys.secretBinary(plain));
+        Path armoured = write("locked.asc", PgpKeys.secretArmoured(locked));
+        Path certificate = write("c.crt", TestKeys.certificatePem(TestKeys.selfSigned(RSA, "c")));
+
+        Keyring keyring = KeyFiles.load(List.of(binary.toString(), armoured + ":" + PASSWORD, certificate.toString()));
+
+        assertEquals(List.of(PgpKeys.encryptionKey(plain).getKeyID(), PgpKeys.encryptionKey(locked).getKeyID()),
+                keyring.pgpKeys().stream().map(PgpKeyEntry::keyId).toList());
+        assertEquals(2, keyring.size(), "OpenPGP secret keys count as keys that decrypt");
+        assertEquals(1, keyring.certificates().size(), "certificates are kept beside them as before");
+        assertFalse(keyring.origin().contains(PASSWORD), keyring.origin());
+    }
+
+    @Test
+    void openPgpKeyringWithWrongPasswordFailsWithoutShowingIt() throws Exception {
+        Path armoured = write("locked.asc", PgpKeys.secretArmoured(PgpKeys.generate("L <l@cloak.test>", "right-one")));
+
+        CloakException e = loadFails(armoured + ":" + PASSWORD);
+
+        assertEquals(ErrorKind.INVALID_INPUT, e.kind());
+        assertTrue(e.getMessage().contains(armoured.toString()) && e.getMessage().contains("wrong"), e.getMessage());
+        assertNoPassword(e);
+    }
+
+    @Test
+    void openPgpPublicKeyringIsNotADecryptionKey() throws Exception {
+        Path pub = write("recipient.asc", PgpKeys.publicArmoured(PgpKeys.generate("R <r@cloak.test>", null)));
+
+        CloakException e = loadFails(pub.toString());
+
+        assertEquals(ErrorKind.INVALID_INPUT, e.kind());
+        assertTrue(e.getMessage().contains("public"), e.getMessage());
     }
 
     @Test
