@@ -10,8 +10,13 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.crypto.RSAEncrypter;
+import dev.cloak.keys.CertificateEntry;
+import dev.cloak.keys.KeyFile;
+import dev.cloak.keys.KeyFileParser;
 import dev.cloak.keys.Keyring;
 import dev.cloak.keys.PrivateKeyEntry;
+import dev.cloak.testing.PgpKeys;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +24,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
@@ -71,6 +77,37 @@ public final class TestKeys {
             entries.add(entry(p, null));
         }
         return new Keyring("the test keyring", entries, List.of());
+    }
+
+    /** A keyring holding {@code pairs} with their certificates, as a node keeps them for PKCS7. */
+    public static Keyring pkcs7Keyring(Object... pairsAndCertificates) {
+        List<PrivateKeyEntry> keys = new ArrayList<>();
+        List<CertificateEntry> certs = new ArrayList<>();
+        for (Object o : pairsAndCertificates) {
+            if (o instanceof KeyPair pair) {
+                keys.add(entry(pair, null));
+            } else {
+                certs.add(new CertificateEntry(Path.of("test-cert.pem"), (X509Certificate) o));
+            }
+        }
+        return new Keyring("the test keyring", keys, certs);
+    }
+
+    public static Recipient.Pkcs7 pkcs7Recipient(X509Certificate certificate) {
+        return new Recipient.Pkcs7("test certificate " + certificate.getSubjectX500Principal().getName(), certificate);
+    }
+
+    /** The secret keys of {@code rings} as a node loads them: exported by gpg, read by the key file parser. */
+    public static Keyring pgpKeyring(PGPSecretKeyRing... rings) {
+        List<KeyFile.Keys> files = new ArrayList<>();
+        for (PGPSecretKeyRing ring : rings) {
+            files.add((KeyFile.Keys) KeyFileParser.parse(Path.of("test.gpg"), PgpKeys.secretBinary(ring), null));
+        }
+        return Keyring.of("the test keyring", files);
+    }
+
+    public static Recipient.Pgp pgpRecipient(PGPSecretKeyRing ring) {
+        return new Recipient.Pgp("test OpenPGP key", List.of(PgpKeys.encryptionKey(ring)));
     }
 
     /** The recipient skopeo would make from the bare public key. */
