@@ -3,9 +3,11 @@ package dev.cloak.daemon;
 import dev.cloak.testing.CloakFixture;
 import dev.cloak.testing.Cmd;
 import dev.cloak.testing.ContainerdFixture;
+import dev.cloak.testing.GpgHome;
 import dev.cloak.testing.Layouts;
 import dev.cloak.testing.PemKeys;
 import dev.cloak.testing.RegistryFixture;
+import dev.cloak.testing.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,8 @@ class DaemonIT {
     static ContainerdFixture containerd;
     static CloakFixture cloak;
     static Path image;
+    static GpgHome gpg;
+    private static final String POOL_C = "pool-c@cloak.test";
 
     @BeforeAll
     static void start() throws IOException {
@@ -45,9 +49,18 @@ class DaemonIT {
         PemKeys.writeTraditional(node, cloak.keys().resolve("node.pem"));
         Path pub = PemKeys.writePublic(node, dir.resolve("node.pub"));
         Files.writeString(cloak.keys().resolve("README"), "not a key: must be skipped, not fatal\n");
+        // A second node pool's PKCS7 certificate and a third's gpg key sit in the same key directory.
+        Path[] pkcs7 = new TestPki("Pool CA").writeRecipient(dir, "pool-b", PemKeys.rsa());
+        Files.copy(pkcs7[0], cloak.keys().resolve("pool-b.crt"));
+        Files.copy(pkcs7[1], cloak.keys().resolve("pool-b.key"));
+        gpg = new GpgHome(dir.resolve("gnupg"));
+        gpg.generate("Pool C <" + POOL_C + ">", null);
+        Files.write(cloak.keys().resolve("pool-c.gpg"), gpg.exportSecret(POOL_C, null, false));
         image = Layouts.busybox(dir, "v1", HELLO);
         skopeo("oci:" + image + ":v1", "docker://" + registry.host() + "/plain/busybox:v1");
         skopeo("--encryption-key", "jwe:" + pub, "oci:" + image + ":v1", "docker://" + registry.host() + "/enc/busybox:v1");
+        skopeo("--encryption-key", "pkcs7:" + pkcs7[0], "oci:" + image + ":v1", "docker://" + ref("pkcs7/busybox:v1"));
+        skopeo("--encryption-key", "pgp:" + POOL_C, "oci:" + image + ":v1", "docker://" + ref("pgp/busybox:v1"));
         cloak.start();
     }
 
@@ -56,6 +69,7 @@ class DaemonIT {
         int exit = cloak.stop();
         containerd.close();
         registry.close();
+        gpg.close();
         assertEquals(0, exit, "cloak serve must exit 0 on SIGTERM");
         assertFalse(Files.exists(cloak.socket()), "the socket must be removed on shutdown");
     }
@@ -63,7 +77,7 @@ class DaemonIT {
     static void skopeo(String... args) {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false"));
         cmd.addAll(List.of(args));
-        Cmd.run(dir, cmd).ok();
+        Cmd.run(dir, gpg.env(), cmd).ok();
     }
 
     private static String ref(String repoTag) {
@@ -86,6 +100,19 @@ class DaemonIT {
         cloak.images("rm", ref("enc/busybox:v1")).ok();
         assertFalse(containerdImages().contains(ref("enc/busybox:v1")), containerdImages());
         assertTrue(cloak.log().contains("encrypted=true result=imported"), cloak.log());
+    }
+
+    /** The node's key directory holds a JWE key, a PKCS7 key with its certificate and a gpg keyring. */
+    @Test
+    void pkcs7AndPgpEncryptedImagesPullAndRun() throws IOException {
+        for (String repo : List.of("pkcs7", "pgp")) {
+            String ref = ref(repo + "/busybox:v1");
+            String id = cloak.images("pull", ref).ok().out().strip();
+            assertTrue(id.matches("sha256:[0-9a-f]{64}"), id);
+            Cmd.Result run = containerd.ctr("run", "--rm", "--snapshotter", containerd.snapshotter(), ref, "daemon-it-" + repo);
+            assertEquals(HELLO, run.ok().out().strip());
+            assertTrue(cloak.log().contains("pull " + ref + " encrypted=true result=imported"), cloak.log());
+        }
     }
 
     @Test
