@@ -189,6 +189,29 @@ class SkopeoPkcs7PgpIT {
         assertOriginalLayers("d-pgp-file");
     }
 
+    /**
+     * What newer gpg makes by default: Ed25519 and a Curve25519 (ECDH) subkey. skopeo's OpenPGP library cannot
+     * use it, so this is Cloak alone, with gpg itself as the independent reader. The key lives in a gpg home
+     * of its own: with it in the shared keyring, skopeo no longer finds the RSA recipients there either.
+     */
+    @Test
+    void curve25519KeysWorkInCloakAndGpgReadsWhatCloakWrote() throws IOException {
+        try (GpgHome curves = new GpgHome(dir.resolve("gnupg-curves"))) {
+            curves.generate("Curve Node <curve@cloak.test>", null, "ed25519", "cv25519");
+            Path secret = Files.write(dir.resolve("curve.gpg"), curves.exportSecret("curve@cloak.test", null, false));
+            Cmd.cloak(dir, curves.env(), "encrypt", "-r", "pgp:curve@cloak.test", oci("plain"), oci("e-curve")).ok();
+            assertTrue(cloak("inspect", oci("e-curve")).ok().out().contains("pgp (ECDH key "));
+            cloak("decrypt", "--key", secret.toString(), oci("e-curve"), oci("d-curve")).ok();
+            assertOriginalLayers("d-curve");
+
+            String entry = Layouts.manifest(dir.resolve("e-curve"), TAG).get("layers").get(0).get("annotations")
+                    .get("org.opencontainers.image.enc.keys.pgp").asText();
+            Path message = Files.write(dir.resolve("curve-entry.gpg"), java.util.Base64.getDecoder().decode(entry));
+            String options = Cmd.run(dir, curves.env(), List.of("gpg", "--batch", "--decrypt", message.toString())).ok().out();
+            assertTrue(options.startsWith("{\"symkey\":"), "gpg decrypts Cloak's message to the private options");
+        }
+    }
+
     @Test
     void unknownGpgRecipientIsNotFound() {
         Cmd.Result r = cloak("encrypt", "-r", "pgp:nobody@cloak.test", oci("plain"), oci("e-nobody"));

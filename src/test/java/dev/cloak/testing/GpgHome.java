@@ -31,9 +31,14 @@ public final class GpgHome implements AutoCloseable {
      * {@code passphrase} null leaves the key unprotected. Returns the fingerprint.
      */
     public String generate(String userId, String passphrase) {
-        gpg(passphrase, "--quick-gen-key", userId, "rsa2048", "cert", "never");
+        return generate(userId, passphrase, "rsa2048", "rsa2048");
+    }
+
+    /** A key of the given gpg algorithms ({@code ed25519} and {@code cv25519}, say) for certifying and encrypting. */
+    public String generate(String userId, String passphrase, String primary, String encryptionSubkey) {
+        gpg(passphrase, "--quick-gen-key", userId, primary, "cert", "never");
         String fingerprint = fingerprint(userId);
-        gpg(passphrase, "--quick-add-key", fingerprint, "rsa2048", "encr", "never");
+        gpg(passphrase, "--quick-add-key", fingerprint, encryptionSubkey, "encr", "never");
         return fingerprint;
     }
 
