@@ -20,7 +20,8 @@ public record PgpKeyEntry(Path source, long keyId, PGPPrivateKey privateKey, Str
     static String type(PGPPublicKey key) {
         return switch (key.getAlgorithm()) {
             case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT -> "RSA-" + key.getBitStrength();
-            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL -> "ElGamal-" + key.getBitStrength();
+            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL ->
+                    "ElGamal-" + key.getBitStrength();
             case PublicKeyAlgorithmTags.ECDH -> "ECDH";
             case PublicKeyAlgorithmTags.X25519 -> "X25519";
             case PublicKeyAlgorithmTags.X448 -> "X448";

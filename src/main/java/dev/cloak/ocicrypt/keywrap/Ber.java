@@ -144,7 +144,8 @@ final class Ber {
             if (pos != end) {
                 throw new Malformed();
             }
-            return new Node(tag, Arrays.copyOfRange(data, start, end), Arrays.copyOfRange(data, contentStart, end), children);
+            return new Node(tag, Arrays.copyOfRange(data, start, end), Arrays.copyOfRange(data, contentStart, end),
+                    children);
         }
 
         private int length(int first) {

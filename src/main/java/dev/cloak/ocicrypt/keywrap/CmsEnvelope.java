@@ -70,7 +70,8 @@ record CmsEnvelope(List<KeyTransport> recipients, Content content) {
         if (id.tag() != Ber.SEQUENCE) {
             return new KeyTransport(null, null, algorithm, encryptedKey);
         }
-        return new KeyTransport(id.child(0).expect(Ber.SEQUENCE).encoded(), id.child(1).integer(), algorithm, encryptedKey);
+        byte[] issuer = id.child(0).expect(Ber.SEQUENCE).encoded();
+        return new KeyTransport(issuer, id.child(1).integer(), algorithm, encryptedKey);
     }
 
     private static Content content(Ber.Node info) {

@@ -81,7 +81,8 @@ public final class PgpKeyWrapper implements KeyWrapper {
     /** A literal data packet without file name or date, as ocicrypt writes it (which leaks neither). */
     private static byte[] literal(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 16);
-        try (OutputStream body = new PGPLiteralDataGenerator().open(out, PGPLiteralData.BINARY, "", data.length, new Date(0))) {
+        try (OutputStream body = new PGPLiteralDataGenerator().open(out, PGPLiteralData.BINARY, "", data.length,
+                new Date(0))) {
             body.write(data);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write to memory", e);

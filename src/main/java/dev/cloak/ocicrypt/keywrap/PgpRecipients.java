@@ -34,7 +34,8 @@ final class PgpRecipients {
             throw CloakException.notFound("recipient key file " + file + " does not exist");
         }
         if (value.isBlank()) {
-            throw CloakException.invalid("recipient \"pgp:\" names nobody; write pgp:NAME-OR-EMAIL or pgp:PUBLIC-KEY-FILE");
+            throw CloakException.invalid("recipient \"pgp:\" names nobody; write pgp:NAME-OR-EMAIL or"
+                    + " pgp:PUBLIC-KEY-FILE");
         }
         return fromGpg(value);
     }
@@ -89,7 +90,9 @@ final class PgpRecipients {
 
     private static String userId(OpenPGPCertificate cert) {
         var primary = cert.getPrimaryUserId();
-        return primary != null ? primary.getUserId() : PgpKeyEntry.hexId(cert.getPrimaryKey().getPGPPublicKey().getKeyID());
+        return primary != null
+                ? primary.getUserId()
+                : PgpKeyEntry.hexId(cert.getPrimaryKey().getPGPPublicKey().getKeyID());
     }
 
     /**

@@ -45,10 +45,11 @@ public final class Pkcs7KeyWrapper implements KeyWrapper {
                 transports.add(keyTransport((Recipient.Pkcs7) r, contentKey));
             }
             Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-            gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(contentKey, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
+            gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(contentKey, "AES"),
+                    new GCMParameterSpec(TAG_BYTES * 8, nonce));
             byte[] ciphertext = gcm.doFinal(privateOptions);
-            return new CmsEnvelope(transports, new CmsEnvelope.Content(CmsEnvelope.AES_128_GCM, nonce, TAG_BYTES, ciphertext))
-                    .encode();
+            CmsEnvelope.Content content = new CmsEnvelope.Content(CmsEnvelope.AES_128_GCM, nonce, TAG_BYTES, ciphertext);
+            return new CmsEnvelope(transports, content).encode();
         } catch (GeneralSecurityException e) {
             throw CloakException.invalid("cannot encrypt the layer key for PKCS7 recipient " + recipients.get(0).source()
                     + ": " + e.getClass().getSimpleName());

@@ -93,13 +93,15 @@ public final class Recipients {
         } catch (NoSuchFileException e) {
             throw CloakException.notFound("recipient key file " + file + " does not exist");
         } catch (IOException e) {
-            throw CloakException.invalid("recipient key file " + file + " cannot be read: " + e.getClass().getSimpleName());
+            throw CloakException.invalid("recipient key file " + file + " cannot be read: "
+                    + e.getClass().getSimpleName());
         }
     }
 
     /** ocicrypt takes the first certificate of the file; a chain after it is ignored. */
     private static Recipient pkcs7(Path file) {
-        if (!(KeyFileParser.parse(file, read(file), null) instanceof KeyFile.Keys keys) || keys.certificates().isEmpty()) {
+        KeyFile parsed = KeyFileParser.parse(file, read(file), null);
+        if (!(parsed instanceof KeyFile.Keys keys) || keys.certificates().isEmpty()) {
             throw CloakException.invalid("recipient certificate file " + file + " holds no x509 certificate (PEM or DER)");
         }
         X509Certificate cert = keys.certificates().get(0).certificate();
