@@ -16,7 +16,8 @@ public record PgpKeyEntry(Path source, long keyId, PGPPrivateKey privateKey, Str
         return new PgpKeyEntry(source, publicKey.getKeyID(), privateKey, type(publicKey));
     }
 
-    /** "RSA-3072", "ECDH", "X25519" and the like, for messages and metrics. */
+    /** "RSA-3072", "ECDH", "X25519" and the like, for messages; old keys still carry deprecated algorithm IDs. */
+    @SuppressWarnings("deprecation")
     static String type(PGPPublicKey key) {
         return switch (key.getAlgorithm()) {
             case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT -> "RSA-" + key.getBitStrength();

@@ -370,8 +370,9 @@ class KeyFileParserTest {
             unusableReason(parse(java.util.Arrays.copyOf(der, der.length / 2), null));
         }
 
+        /** Armour that looks like an OpenPGP key but decodes to nothing: said to be unreadable, not ignored. */
         @Test
-        void openPgpArmoredBlock() {
+        void garbledOpenPgpArmour() {
             String armored = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n"
                     + "lQOYBGVfY2wBCADGyj2a7ZzTQ0y8Hd7xQ8T0cWlq1sT7yX1f6xFhQ0b2Y3mK9Xj\n"
                     + "=Ab1c\n-----END PGP PRIVATE KEY BLOCK-----\n";

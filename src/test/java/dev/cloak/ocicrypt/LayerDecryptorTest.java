@@ -291,13 +291,17 @@ class LayerDecryptorTest {
         assertTrue(e.getMessage().contains("PKCS7"), e.getMessage());
     }
 
-    /** Every scheme and every comma-separated entry is tried; the first that unwraps wins. */
+    /**
+     * Every scheme and every comma-separated entry is tried; the first that unwraps wins. Unsupported schemes
+     * (here tpm2) and malformed entries of supported ones (here pgp) are passed over.
+     */
     @Test
     void triesEveryEntryAndSkipsUnsupportedSchemes() throws IOException {
         byte[] optionsForSomeoneElse = "{}".getBytes(StandardCharsets.UTF_8);
         String foreign = b64(TestKeys.nimbusFlattened(TestKeys.RSA_OTHER.getPublic(), optionsForSomeoneElse));
-        Descriptor several = Layers.withAnnotation(
+        Descriptor several = Layers.withAnnotation(Layers.withAnnotation(
                 Layers.withAnnotation(layer.descriptor(), JWE, foreign + "," + layer.descriptor().annotations().get(JWE)),
+                EncryptionAnnotations.KEYS_PREFIX + "pgp", b64("an OpenPGP message")),
                 EncryptionAnnotations.KEYS_PREFIX + "tpm2", b64("a scheme Cloak does not speak"));
         MemorySink sink = new MemorySink();
         Layers.decrypt(several, layer.ciphertext(), KEYS, sink);

@@ -3,6 +3,7 @@ package dev.cloak.testing;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
 import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
+import org.bouncycastle.bcpg.PublicKeyPacket;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.bcpg.sig.KeyFlags;
 import org.bouncycastle.crypto.generators.RSAKeyPairGenerator;
@@ -54,7 +55,7 @@ public final class PgpKeys {
     private static PGPSecretKeyRing generate(String userId, String passphrase, boolean withEncryptionSubkey) {
         try {
             Date now = new Date(System.currentTimeMillis() - 60_000);
-            PGPKeyPair primary = new BcPGPKeyPair(PublicKeyAlgorithmTags.RSA_GENERAL, rsa(), now);
+            PGPKeyPair primary = new BcPGPKeyPair(PublicKeyPacket.VERSION_4, PublicKeyAlgorithmTags.RSA_GENERAL, rsa(), now);
             PGPSignatureSubpacketGenerator primaryFlags = new PGPSignatureSubpacketGenerator();
             primaryFlags.setKeyFlags(false, KeyFlags.SIGN_DATA | KeyFlags.CERTIFY_OTHER);
             primaryFlags.setPreferredSymmetricAlgorithms(false, new int[] {SymmetricKeyAlgorithmTags.AES_256});
@@ -69,7 +70,7 @@ public final class PgpKeys {
             if (withEncryptionSubkey) {
                 PGPSignatureSubpacketGenerator subkeyFlags = new PGPSignatureSubpacketGenerator();
                 subkeyFlags.setKeyFlags(false, KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE);
-                generator.addSubKey(new BcPGPKeyPair(PublicKeyAlgorithmTags.RSA_GENERAL, rsa(), now),
+                generator.addSubKey(new BcPGPKeyPair(PublicKeyPacket.VERSION_4, PublicKeyAlgorithmTags.RSA_GENERAL, rsa(), now),
                         subkeyFlags.generate(), null);
             }
             return generator.generateSecretKeyRing();

@@ -94,7 +94,7 @@ public final class PgpKeyWrapper implements KeyWrapper {
     public byte[] unwrap(byte[] entry, Keyring keyring, String layer) {
         List<PGPPublicKeyEncryptedData> targets = targets(entry, layer);
         for (int i = 0; i < targets.size(); i++) {
-            long wanted = targets.get(i).getKeyID();
+            long wanted = keyId(targets.get(i));
             for (PgpKeyEntry key : keyring.pgpKeys()) {
                 // Key ID 0 hides the recipient (gpg --throw-keyids): every key is worth a try.
                 if (wanted == 0 || wanted == key.keyId()) {
@@ -124,7 +124,7 @@ public final class PgpKeyWrapper implements KeyWrapper {
             }
             return options;
         } catch (IOException | PGPException | RuntimeException e) {
-            if (data.getKeyID() == 0) {
+            if (keyId(data) == 0) {
                 return null;
             }
             throw CloakException.invalid("layer " + layer + " has a PGP wrapped key for key " + key.hexId()
@@ -156,12 +156,19 @@ public final class PgpKeyWrapper implements KeyWrapper {
     public List<String> describeRecipients(byte[] entry, String layer) {
         List<String> out = new ArrayList<>();
         for (PGPPublicKeyEncryptedData target : targets(entry, layer)) {
-            out.add(algorithm(target.getAlgorithm()) + " key " + (target.getKeyID() == 0
-                    ? "hidden (key ID 0)" : PgpKeyEntry.hexId(target.getKeyID())));
+            long id = keyId(target);
+            out.add(algorithm(target.getAlgorithm()) + " key " + (id == 0 ? "hidden (key ID 0)" : PgpKeyEntry.hexId(id)));
         }
         return out;
     }
 
+    /** The recipient's key ID; 0 when hidden. Version 6 messages name a fingerprint, whose key ID this is. */
+    private static long keyId(PGPPublicKeyEncryptedData data) {
+        return data.getKeyIdentifier().getKeyId();
+    }
+
+    /** Old messages still carry the deprecated algorithm IDs (encrypt-only RSA, ElGamal that signs too). */
+    @SuppressWarnings("deprecation")
     private static String algorithm(int id) {
         return switch (id) {
             case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT -> "RSA";

@@ -109,7 +109,7 @@ class PgpKeyWrapperTest {
         PGPEncryptedDataList list = assertInstanceOf(PGPEncryptedDataList.class,
                 new BcPGPObjectFactory(new ByteArrayInputStream(entry)).nextObject());
         List<Long> ids = new ArrayList<>();
-        list.forEach(d -> ids.add(((PGPPublicKeyEncryptedData) d).getKeyID()));
+        list.forEach(d -> ids.add(((PGPPublicKeyEncryptedData) d).getKeyIdentifier().getKeyId()));
         assertEquals(List.of(PgpKeys.encryptionKey(ALICE).getKeyID(), PgpKeys.encryptionKey(BOB).getKeyID()), ids);
 
         PGPPublicKeyEncryptedData alice = (PGPPublicKeyEncryptedData) list.get(0);
@@ -260,7 +260,7 @@ class PgpKeyWrapperTest {
         PGPEncryptedDataGenerator generator = new PGPEncryptedDataGenerator(
                 new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_128).setWithIntegrityPacket(integrity));
         for (PGPPublicKey key : keys) {
-            generator.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(key).setUseWildcardKeyID(hideAndCompress));
+            generator.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(key).setUseWildcardRecipient(hideAndCompress));
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (OutputStream encrypted = generator.open(out, new byte[1 << 10])) {
