@@ -26,7 +26,12 @@ final class PgpRecipients {
     }
 
     static Recipient.Pgp parse(String value) {
-        Path file = Path.of(value);
+        Path file;
+        try {
+            file = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw CloakException.invalid("recipient pgp:" + Printable.of(value) + " is neither a file nor a name");
+        }
         if (Files.isRegularFile(file)) {
             return fromFile(file);
         }

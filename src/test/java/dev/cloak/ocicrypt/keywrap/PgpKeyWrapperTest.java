@@ -232,6 +232,9 @@ class PgpKeyWrapperTest {
         assertEquals(ErrorKind.NOT_FOUND, assertThrows(CloakException.class,
                 () -> Recipients.parse("pgp:" + dir.resolve("missing.asc"))).kind());
         assertEquals(ErrorKind.INVALID_INPUT, assertThrows(CloakException.class, () -> Recipients.parse("pgp:")).kind());
+        CloakException nul = assertThrows(CloakException.class, () -> Recipients.parse("pgp:a\u0000b"));
+        assertEquals(ErrorKind.INVALID_INPUT, nul.kind());
+        assertFalse(nul.getMessage().contains("\u0000"), "control characters are not echoed: " + nul.getMessage());
     }
 
     /** ocicrypt's rule: the recipient is the user ID's name or its e-mail address, exactly. */
