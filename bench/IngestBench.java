@@ -38,13 +38,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  * <li>{@code decrypted}: through Cloak's own sink for decrypted layers ({@link ContentStore#decryptedLayerSink}),
- *     written 1 MiB at a time as {@code LayerDecryptor} does; it waits for containerd's reply to each WRITE
- *     before sending the next. The production code, unchanged; the ingest is aborted at the end instead of
- *     committed (only a decryptor can commit), so COMMIT is not counted;</li>
+ *     written 1 MiB at a time as {@code LayerDecryptor} does; up to 4 MiB of WRITEs await containerd's
+ *     replies. The production code, unchanged; the ingest is aborted at the end instead of committed (only a
+ *     decryptor can commit), so COMMIT is not counted;</li>
  * <li>{@code plain}: through {@link ContentStore#write}, the path of an image's unencrypted layers: the blob
- *     stream is copied with {@code InputStream.transferTo}, whose 8 KiB buffer makes each WRITE 8 KiB;</li>
- * <li>{@code pipelined}: 1 MiB WRITEs on the same kind of channel, sent as fast as gRPC's flow control lets
- *     them, replies read as they come; COMMIT last, and counted; {@code pipelined-conns}: the same with one
+ *     stream is read straight into 1 MiB WRITEs, pipelined the same way; COMMIT counted;</li>
+ * <li>{@code pipelined}: 1 MiB WRITEs on the same kind of channel, sent as fast as gRPC's flow control (with
+ *     its default 32 KiB on-ready threshold) lets them, replies read as they come; COMMIT last, and counted; {@code pipelined-conns}: the same with one
  *     connection per blob instead of one shared connection.</li>
  * </ul>
  *

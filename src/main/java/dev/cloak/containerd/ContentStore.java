@@ -81,7 +81,8 @@ public final class ContentStore {
                 label(digest, labels);
                 return;
             }
-            in.transferTo(w.stream());
+            // Read straight into the writer's 1 MiB chunks: as large as the decrypted path's WRITEs, never 8 KiB ones.
+            w.writeFrom(in);
             try {
                 if (!w.commit(digest, size, labels)) {
                     label(digest, labels);
