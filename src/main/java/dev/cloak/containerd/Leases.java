@@ -1,7 +1,10 @@
 package dev.cloak.containerd;
 
+import dev.cloak.oci.Digest;
+import dev.cloak.proto.containerd.leases.AddResourceRequest;
 import dev.cloak.proto.containerd.leases.CreateRequest;
 import dev.cloak.proto.containerd.leases.DeleteRequest;
+import dev.cloak.proto.containerd.leases.Resource;
 import io.grpc.StatusRuntimeException;
 
 import java.time.Duration;
@@ -39,6 +42,24 @@ public final class Leases {
      */
     public static <T> T within(String id, java.util.concurrent.Callable<T> action) throws Exception {
         return io.grpc.Context.current().withValue(Containerd.LEASE, id).call(action);
+    }
+
+    /**
+     * Adds content {@code digest} to the lease of the current context ({@link #within}), so that it stays
+     * while the lease does even if whatever else held it lets go (another pull's lease, a removed image).
+     * containerd does not check that the content exists: check it after this call, not before.
+     */
+    public void holdContent(Digest digest) {
+        String id = Containerd.LEASE.get();
+        if (id == null) {
+            throw new IllegalStateException("holdContent outside of a lease");
+        }
+        try {
+            containerd.leases().addResource(AddResourceRequest.newBuilder().setId(id)
+                    .setResource(Resource.newBuilder().setId(digest.toString()).setType("content")).build());
+        } catch (StatusRuntimeException e) {
+            throw ContainerdErrors.of(e, "add content " + digest + " to lease " + id, containerd);
+        }
     }
 
     /** Deletes the lease; what it protected is then kept only if something else (an image) refers to it. */

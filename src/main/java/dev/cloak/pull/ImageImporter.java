@@ -24,6 +24,9 @@ import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.LayerKey;
 import dev.cloak.stream.Limits;
 import io.grpc.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +35,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,9 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * into containerd's content store (committed only once verified), write the config and the rewritten
  * manifest with their GC labels, unpack into snapshots checking each diff_id, record the image names; then
  * drop the lease. A failure before the image records exist leaves nothing that the lease's end does not
- * release.
+ * release. A layer already in containerd (decrypted by an earlier pull) is reused, and a layer another
+ * running pull is fetching is waited for and then reused ({@link LayerFlights}): each layer is downloaded
+ * once, however many images being pulled share it.
  */
 public final class ImageImporter {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageImporter.class);
     private final ContentStore content;
     private final Leases leases;
     private final Unpacker unpacker;
@@ -53,6 +60,7 @@ public final class ImageImporter {
     private final LayerDecryptor decryptor;
     private final ExecutorService layerPool;
     private final String snapshotter;
+    private final LayerFlights flights = new LayerFlights();
 
     public ImageImporter(ContentStore content, Leases leases, Unpacker unpacker, ImageRecords records, KeyDirectory keys,
                          LayerDecryptor decryptor, ExecutorService layerPool, String snapshotter) {
@@ -119,16 +127,26 @@ public final class ImageImporter {
         ImageManifest manifest = image.manifest();
         AtomicLong downloaded = new AtomicLong();
         AtomicLong decrypted = new AtomicLong();
-        List<Future<Descriptor>> futures = new ArrayList<>();
+        String pull = pullName();
+        List<Future<Fetched>> futures = new ArrayList<>();
         try {
             for (int i = 0; i < manifest.layers().size(); i++) {
-                int index = i;
-                futures.add(layerPool.submit(Context.current().wrap(() -> fetchLayer(source, manifest.layers().get(index),
-                        layerKeys.get(index), config.diffIds().get(index), downloaded, decrypted))));
+                futures.add(submitLayer(source, manifest, config, layerKeys, i, pull, downloaded, decrypted));
             }
             List<Descriptor> plain = new ArrayList<>();
-            for (Future<Descriptor> f : futures) {
-                plain.add(dev.cloak.error.Futures.await(f, "a layer of " + source.describe()));
+            for (int i = 0; i < futures.size(); i++) {
+                Fetched fetched = dev.cloak.error.Futures.await(futures.get(i), "a layer of " + source.describe());
+                while (fetched.busy() != null) {
+                    // Another pull is fetching this very layer: wait for it here, on the pull's own thread (not on
+                    // a download slot), then look again: its committed layer is reused, or, had it failed or been
+                    // cancelled, this pull fetches the layer itself.
+                    LayerFlights.Flight other = fetched.busy();
+                    LOG.info("layer {} of {} is being fetched by {}; waiting for it", other.layer(), source.describe(), other.holder());
+                    other.awaitEnd();
+                    futures.set(i, submitLayer(source, manifest, config, layerKeys, i, pull, downloaded, decrypted));
+                    fetched = dev.cloak.error.Futures.await(futures.get(i), "a layer of " + source.describe());
+                }
+                plain.add(fetched.layer());
             }
             Digest configDigest = manifest.config().digest();
             content.write(configDigest, configBytes, Map.of());
@@ -152,29 +170,81 @@ public final class ImageImporter {
         }
     }
 
-    private Descriptor fetchLayer(RegistrySource source, Descriptor layer, LayerKey key, Digest diffId,
-                                  AtomicLong downloaded, AtomicLong decrypted) throws IOException {
-        if (!layer.isEncrypted()) {
-            if (content.size(layer.digest()).isEmpty()) {
-                try (InputStream in = source.openBlob(layer)) {
-                    content.write(layer.digest(), layer.size(), in, Map.of());
-                }
-                downloaded.addAndGet(layer.size());
+    /** A layer task's answer: the layer as containerd now holds it, or the flight of another pull fetching it. */
+    private record Fetched(Descriptor layer, LayerFlights.Flight busy) {
+    }
+
+    private Future<Fetched> submitLayer(RegistrySource source, ImageManifest manifest, ImageConfig config,
+                                        Map<Integer, LayerKey> layerKeys, int index, String pull,
+                                        AtomicLong downloaded, AtomicLong decrypted) {
+        return layerPool.submit(Context.current().wrap(() -> fetchLayer(source, manifest.layers().get(index),
+                layerKeys.get(index), config.diffIds().get(index), pull, downloaded, decrypted)));
+    }
+
+    /**
+     * Puts one layer into containerd unless it is there already, holding the layer's flight meanwhile; returns
+     * the other pull's flight, without waiting, when another pull is fetching the same layer now.
+     */
+    private Fetched fetchLayer(RegistrySource source, Descriptor layer, LayerKey key, Digest diffId, String pull,
+                               AtomicLong downloaded, AtomicLong decrypted) throws IOException {
+        try (LayerFlights.Claim claim = flights.claim(layer.digest(), pull)) {
+            if (!claim.mine()) {
+                return new Fetched(null, claim.flight());
             }
-            return layer;
+            if (!layer.isEncrypted()) {
+                if (!held(layer.digest())) {
+                    try (InputStream in = source.openBlob(layer)) {
+                        content.write(layer.digest(), layer.size(), in, Map.of());
+                    }
+                    downloaded.addAndGet(layer.size());
+                }
+                return new Fetched(layer, null);
+            }
+            Optional<Descriptor> earlier = decryptedEarlier(layer);
+            if (earlier.isPresent()) {
+                return new Fetched(earlier.get(), null);
+            }
+            try (InputStream in = source.openBlob(layer)) {
+                Descriptor out = decryptor.decrypt(key, diffId, in, content.decryptedLayerSink(layer.digest(), layer.size())).decrypted();
+                downloaded.addAndGet(layer.size());
+                decrypted.addAndGet(out.size());
+                return new Fetched(out, null);
+            }
         }
+    }
+
+    /**
+     * The plaintext an earlier (or concurrent, now finished) pull decrypted from encrypted {@code layer}, now
+     * held by this pull's lease; empty when there is none, or it went away before the lease held it.
+     */
+    private Optional<Descriptor> decryptedEarlier(Descriptor layer) {
         var earlier = content.decryptedFrom(layer.digest());
-        if (earlier.isPresent()) {
-            return layer.withoutAnnotations(k -> k.startsWith(EncryptionAnnotations.PREFIX))
-                    .withContent(MediaTypes.decrypted(layer.mediaType()), Digest.parse(earlier.get().getDigest()),
-                            earlier.get().getSize());
+        if (earlier.isEmpty()) {
+            return Optional.empty();
         }
-        try (InputStream in = source.openBlob(layer)) {
-            Descriptor out = decryptor.decrypt(key, diffId, in, content.decryptedLayerSink(layer.digest(), layer.size())).decrypted();
-            downloaded.addAndGet(layer.size());
-            decrypted.addAndGet(out.size());
-            return out;
+        Digest plain = Digest.parse(earlier.get().getDigest());
+        if (!held(plain)) {
+            return Optional.empty();
         }
+        return Optional.of(layer.withoutAnnotations(k -> k.startsWith(EncryptionAnnotations.PREFIX))
+                .withContent(MediaTypes.decrypted(layer.mediaType()), plain, earlier.get().getSize()));
+    }
+
+    /**
+     * Whether containerd has blob {@code digest}, making sure it stays until this pull's image refers to it:
+     * the content found may be held only by another pull's lease, or by an image being removed, and
+     * containerd's garbage collector would take it from under this pull once they let go. The lease takes it
+     * first, and only then is its presence checked.
+     */
+    private boolean held(Digest digest) {
+        leases.holdContent(digest);
+        return content.size(digest).isPresent();
+    }
+
+    /** Names the running pull in log lines of other pulls: the id PullService gives each pull, if any. */
+    private static String pullName() {
+        String mdc = MDC.get("pull");
+        return mdc == null || mdc.isBlank() ? "another pull" : mdc.strip();
     }
 
     /** The names containerd's CRI plugin gives a pulled image: its ID, repo:tag and repo@digest-as-pulled. */

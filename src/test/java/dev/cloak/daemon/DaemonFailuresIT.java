@@ -73,6 +73,12 @@ class DaemonFailuresIT {
     static Pushed reusedTwin;
     static Pushed shared;
     static Pushed big;
+    /** Two images (own configs, so own ids) in two repositories, with the same encrypted layers. */
+    static Pushed layersA;
+    static Pushed layersB;
+    /** The same, with {@link #big}'s layer. */
+    static Pushed bigA;
+    static Pushed bigB;
 
     /** An encrypted image in the registry, as the registry itself describes it. */
     record Pushed(String repo, String tag, String manifestDigest, String id, List<String> layers) {
@@ -119,6 +125,10 @@ class DaemonFailuresIT {
         skopeo("--encryption-key", "jwe:" + pub, "oci:" + bigLayout + ":v1", "docker://" + registry.host() + "/enc/big:v1");
         big = describe("enc/big", "v1");
         Cmd.run(dir, "rm", "-rf", bigLayout.toString()).ok();
+        layersA = pushBusybox("enc/layers-a", pub);
+        layersB = withOwnConfig(layersA, "enc/layers-b");
+        bigA = withOwnConfig(big, "enc/big-a");
+        bigB = withOwnConfig(big, "enc/big-b");
 
         cloak.start();
         bare.start();
@@ -153,6 +163,56 @@ class DaemonFailuresIT {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false"));
         cmd.addAll(List.of(args));
         Cmd.run(dir, cmd).ok();
+    }
+
+    /**
+     * Another image with the very same encrypted layer blobs as {@code from}, in repository {@code repo}: the
+     * layers are mounted from {@code from}'s repository (as a registry does for a shared base image), the
+     * config gets an author of its own (so the image has its own id) and the manifest is pushed as tag v1.
+     */
+    private static Pushed withOwnConfig(Pushed from, String repo) throws IOException {
+        String base = "http://" + registry.host() + "/v2/";
+        for (String layer : from.layers()) {
+            HttpResponse<byte[]> r = http(HttpRequest.newBuilder(URI.create(base + repo + "/blobs/uploads/?mount=" + layer + "&from=" + from.repo()))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(201, r.statusCode(), "mount " + layer + " into " + repo + ": " + new String(r.body()));
+        }
+        HttpResponse<byte[]> manifestResponse = http(HttpRequest.newBuilder(URI.create(base + from.repo() + "/manifests/" + from.manifestDigest()))
+                .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json").build());
+        assertEquals(200, manifestResponse.statusCode(), "manifest of " + from.ref());
+        com.fasterxml.jackson.databind.node.ObjectNode manifest = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(manifestResponse.body());
+        HttpResponse<byte[]> configResponse = http(HttpRequest.newBuilder(URI.create(base + from.repo() + "/blobs/" + from.id())).build());
+        assertEquals(200, configResponse.statusCode(), "config of " + from.ref());
+        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(configResponse.body());
+        config.put("author", repo);
+        byte[] configBytes = JSON.writeValueAsBytes(config);
+        String configDigest = "sha256:" + sha256(configBytes);
+        HttpResponse<byte[]> started = http(HttpRequest.newBuilder(URI.create(base + repo + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(202, started.statusCode(), "start an upload to " + repo);
+        String location = started.headers().firstValue("Location").orElseThrow();
+        URI upload = URI.create("http://" + registry.host()).resolve(location + (location.contains("?") ? "&" : "?") + "digest=" + configDigest);
+        HttpResponse<byte[]> put = http(HttpRequest.newBuilder(upload).header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(configBytes)).build());
+        assertEquals(201, put.statusCode(), "upload the config to " + repo + ": " + new String(put.body()));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("config")).put("digest", configDigest).put("size", configBytes.length);
+        String mediaType = manifest.path("mediaType").asText("application/vnd.oci.image.manifest.v1+json");
+        HttpResponse<byte[]> pushed = http(HttpRequest.newBuilder(URI.create(base + repo + "/manifests/v1")).header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(manifest))).build());
+        assertEquals(201, pushed.statusCode(), "push the manifest of " + repo + ": " + new String(pushed.body()));
+        Pushed made = describe(repo, "v1");
+        assertEquals(from.layers(), made.layers());
+        assertEquals(configDigest, made.id());
+        return made;
+    }
+
+    private static HttpResponse<byte[]> http(HttpRequest request) throws IOException {
+        try {
+            return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     /** Reads the manifest straight from the registry: its digest as served, the config digest, the layers. */
@@ -466,37 +526,12 @@ class DaemonFailuresIT {
 
     @Test
     void concurrentPullsOfOneImageShareOnePull() throws Exception {
-        ProcessHandle containerdProcess = ProcessHandle.current().children()
-                .filter(h -> h.info().commandLine().orElse("").contains(dir.resolve("containerd/config.toml").toString()))
-                .findFirst().orElseThrow(() -> new AssertionError("the containerd this class started is not running"));
         Before before = Before.now();
-        long connected = connectionsTo(cloak.socket());
-        List<Process> pulls = new ArrayList<>();
-        // containerd is frozen until all ten callers are connected: the first pull waits on containerd without
-        // any deadline, so it surely overlaps every caller however slowly ten JVMs start on a busy machine.
-        // Joining a pull needs no containerd call.
-        Cmd.run(dir, "kill", "-STOP", Long.toString(containerdProcess.pid())).ok();
-        try {
-            for (int i = 0; i < 10; i++) {
-                pulls.add(new ProcessBuilder(Project.root().resolve("bin/cloak").toString(), "images", "--endpoint",
-                        cloak.endpoint(), "pull", shared.ref())
-                        .redirectOutput(dir.resolve("shared-" + i + ".out").toFile())
-                        .redirectError(dir.resolve("shared-" + i + ".err").toFile()).start());
-            }
-            eventually(Duration.ofSeconds(120), () -> connectionsTo(cloak.socket()) - connected >= 10 ? null
-                    : "callers connected: " + (connectionsTo(cloak.socket()) - connected) + ", running: "
-                    + pulls.stream().filter(Process::isAlive).count() + ", first said: " + read(dir.resolve("shared-0.err")));
-            sleep(2000);
-        } finally {
-            Cmd.run(dir, "kill", "-CONT", Long.toString(containerdProcess.pid())).ok();
-        }
+        List<Process> pulls = pullAllAtOnce(java.util.Collections.nCopies(10, shared.ref()), "shared");
         try {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < pulls.size(); i++) {
-                Process p = pulls.get(i);
-                assertTrue(p.waitFor(120, TimeUnit.SECONDS), "pull " + i + " did not finish");
-                assertEquals(0, p.exitValue(), read(dir.resolve("shared-" + i + ".err")));
-                ids.add(read(dir.resolve("shared-" + i + ".out")).strip());
+                ids.add(succeeded(pulls.get(i), "shared-" + i));
             }
             assertEquals(List.of(shared.id()), ids.stream().distinct().toList());
         } finally {
@@ -506,6 +541,144 @@ class DaemonFailuresIT {
         assertEquals(1, results.size(), "ten callers, one pull: " + results.stream().map(Matcher::group).toList());
         assertTrue(results.get(0).group(2).startsWith("imported " + shared.id()), results.get(0).group());
         assertLetGo(before);
+    }
+
+    @Test
+    void concurrentPullsOfDifferentImagesFetchTheirSharedLayersOnce() throws Exception {
+        Before before = Before.now();
+        List<Long> gets = new ArrayList<>();
+        for (String layer : layersA.layers()) {
+            gets.add(registry.blobGets(layer));
+        }
+        // Two images, so two pulls (not one shared pull), arriving together at the layers they have in common.
+        List<Pushed> images = List.of(layersA, layersB, layersA, layersB);
+        List<Process> pulls = pullAllAtOnce(images.stream().map(Pushed::ref).toList(), "layers");
+        try {
+            for (int i = 0; i < pulls.size(); i++) {
+                assertEquals(images.get(i).id(), succeeded(pulls.get(i), "layers-" + i));
+            }
+        } finally {
+            pulls.forEach(Process::destroyForcibly);
+        }
+        for (int i = 0; i < layersA.layers().size(); i++) {
+            String layer = layersA.layers().get(i);
+            assertEquals(1, registry.blobGets(layer) - gets.get(i), "the registry must serve shared layer " + layer + " once");
+            assertEquals(1, decryptedFrom(layer).size(), "one decrypted copy of " + layer);
+        }
+        for (Pushed image : List.of(layersA, layersB)) {
+            List<Matcher> results = pullResults(cloak, image.ref());
+            assertEquals(1, results.size(), "one pull of " + image.ref() + ": " + results.stream().map(Matcher::group).toList());
+            assertTrue(results.get(0).group(2).startsWith("imported " + image.id()), results.get(0).group());
+            Cmd.Result run = containerd.ctr("run", "--rm", "--snapshotter", containerd.snapshotter(), image.ref(),
+                    "shared-layers-" + image.repo().replace('/', '-'));
+            assertEquals("hello from enc/layers-a", run.ok().out().strip());
+        }
+        assertLetGo(before);
+    }
+
+    @Test
+    void cancellingThePullThatFetchesASharedLayerLeavesTheOtherPullToFetchIt() throws Exception {
+        Before before = Before.now();
+        String layer = big.last();
+        String ingest = "cloak-decrypt-" + layer.substring("sha256:".length());
+        long gets = registry.blobGets(layer);
+        List<Process> pulls = pullAllAtOnce(List.of(bigA.ref(), bigB.ref()), "big-shared");
+        Pushed waiting;
+        Pushed fetching;
+        ProcessHandle registryProcess = child("docker-registry", dir.resolve("registry/config.yml").toString());
+        try {
+            // The two pulls met at the layer: one fetches it, the other waits for that fetch.
+            Pattern line = Pattern.compile("layer " + Pattern.quote(layer) + " of docker://(\\S+) is being fetched by ");
+            eventually(Duration.ofSeconds(120), () -> line.matcher(read(cloak.logFile())).find()
+                    && activeIngests().stream().anyMatch(i -> i.startsWith(ingest)) ? null
+                    : "no pull is waiting for the other's fetch of " + layer + " while it is written: " + activeIngests());
+            Matcher m = line.matcher(read(cloak.logFile()));
+            assertTrue(m.find());
+            waiting = m.group(1).equals(bigA.ref()) ? bigA : bigB;
+            fetching = waiting == bigA ? bigB : bigA;
+            Process fetcher = pulls.get(fetching == bigA ? 0 : 1);
+            // The registry is frozen (well within Cloak's 30 s idle-read limit), so the fetch cannot finish
+            // before its only caller goes away, whatever the machine's speed.
+            Cmd.run(dir, "kill", "-STOP", Long.toString(registryProcess.pid())).ok();
+            try {
+                assertTrue(fetcher.isAlive(), "the fetching pull's caller must still be waiting");
+                fetcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                eventually(Duration.ofSeconds(30), () -> {
+                    try {
+                        List<Matcher> r = pullResults(cloak, fetching.ref());
+                        return r.isEmpty() ? "the cancelled pull of " + fetching.ref() + " has not ended yet" : null;
+                    } catch (IOException e) {
+                        return e.toString();
+                    }
+                });
+            } finally {
+                Cmd.run(dir, "kill", "-CONT", Long.toString(registryProcess.pid())).ok();
+            }
+            assertEquals(waiting.id(), succeeded(pulls.get(waiting == bigA ? 0 : 1), "big-shared-" + (waiting == bigA ? 0 : 1)));
+        } finally {
+            pulls.forEach(Process::destroyForcibly);
+        }
+        List<Matcher> cancelled = pullResults(cloak, fetching.ref());
+        assertTrue(cancelled.get(0).group(2).startsWith("failed"), "the pull whose caller left must fail: " + cancelled.get(0).group());
+        List<Matcher> done = pullResults(cloak, waiting.ref());
+        assertEquals(1, done.size(), done.stream().map(Matcher::group).toList().toString());
+        assertTrue(done.get(0).group(2).startsWith("imported " + waiting.id()), done.get(0).group());
+        assertTrue(Long.parseLong(done.get(0).group(3)) > 0, "the waiting pull must have fetched the layer itself: " + done.get(0).group());
+        assertEquals(2, registry.blobGets(layer) - gets, "the cancelled fetch, then the waiting pull's own");
+        assertEquals(1, decryptedFrom(layer).size(), "one decrypted copy of " + layer);
+        eventually(Duration.ofSeconds(30), () -> {
+            List<String> left = leases().stream().filter(l -> !before.leases().contains(l)).toList();
+            List<String> ingests = activeIngests().stream().filter(i -> !before.ingests().contains(i)).toList();
+            return left.isEmpty() && ingests.isEmpty() ? null : "leases left: " + left + ", ingests left: " + ingests;
+        });
+        // The other cases expect no plaintext of the big layer: removing the image lets containerd collect it.
+        cloak.images("rm", waiting.ref()).ok();
+        eventually(Duration.ofSeconds(30), () -> decryptedFrom(layer).isEmpty() ? null : "still in containerd: " + decryptedFrom(layer));
+    }
+
+    /**
+     * Starts {@code cloak images pull REF} for each of {@code refs} at once, with containerd frozen until every
+     * caller is connected: the pulls can do nothing in containerd until then (its first call, creating a lease,
+     * waits without a deadline), so they surely overlap however slowly the client JVMs start on a busy
+     * machine. Each client's output goes to PREFIX-N.out and .err.
+     */
+    private static List<Process> pullAllAtOnce(List<String> refs, String prefix) throws IOException {
+        ProcessHandle containerdProcess = child("containerd", dir.resolve("containerd/config.toml").toString());
+        long connected = connectionsTo(cloak.socket());
+        List<Process> pulls = new ArrayList<>();
+        Cmd.run(dir, "kill", "-STOP", Long.toString(containerdProcess.pid())).ok();
+        try {
+            for (int i = 0; i < refs.size(); i++) {
+                pulls.add(new ProcessBuilder(Project.root().resolve("bin/cloak").toString(), "images", "--endpoint",
+                        cloak.endpoint(), "pull", refs.get(i))
+                        .redirectOutput(dir.resolve(prefix + "-" + i + ".out").toFile())
+                        .redirectError(dir.resolve(prefix + "-" + i + ".err").toFile()).start());
+            }
+            eventually(Duration.ofSeconds(120), () -> connectionsTo(cloak.socket()) - connected >= refs.size() ? null
+                    : "callers connected: " + (connectionsTo(cloak.socket()) - connected) + ", running: "
+                    + pulls.stream().filter(Process::isAlive).count() + ", first said: " + read(dir.resolve(prefix + "-0.err")));
+            sleep(2000);
+        } catch (RuntimeException | Error e) {
+            pulls.forEach(Process::destroyForcibly);
+            throw e;
+        } finally {
+            Cmd.run(dir, "kill", "-CONT", Long.toString(containerdProcess.pid())).ok();
+        }
+        return pulls;
+    }
+
+    /** Waits for a client started by {@link #pullAllAtOnce}; it must succeed. Returns the image id it printed. */
+    private static String succeeded(Process p, String name) throws InterruptedException {
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "pull " + name + " did not finish");
+        assertEquals(0, p.exitValue(), read(dir.resolve(name + ".err")));
+        return read(dir.resolve(name + ".out")).strip();
+    }
+
+    /** The process this class started whose command line names {@code name} and {@code arg} (its own config file). */
+    private static ProcessHandle child(String name, String arg) {
+        return ProcessHandle.current().descendants()
+                .filter(h -> h.info().commandLine().map(c -> c.contains(name) && c.contains(arg)).orElse(false))
+                .findFirst().orElseThrow(() -> new AssertionError("the " + name + " this class started is not running"));
     }
 
     @Test

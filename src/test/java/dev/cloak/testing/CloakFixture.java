@@ -81,6 +81,11 @@ public final class CloakFixture implements AutoCloseable {
         return Cmd.cloak(dir, all.toArray(new String[0]));
     }
 
+    /** Where the daemon's output goes (appended across restarts). */
+    public Path logFile() {
+        return log;
+    }
+
     public String log() throws IOException {
         return Files.readString(log);
     }

@@ -41,6 +41,17 @@ public final class RegistryFixture implements AutoCloseable {
         return dir.resolve("storage");
     }
 
+    /**
+     * How many times blob {@code digest} was downloaded (GET, in any repository) since the registry started,
+     * from its access log, which the registry writes whatever its log level.
+     */
+    public long blobGets(String digest) throws IOException {
+        String request = "/blobs/" + digest + " ";
+        try (var lines = Files.lines(dir.resolve("registry.log"))) {
+            return lines.filter(l -> l.contains("\"GET /v2/") && l.contains(request)).count();
+        }
+    }
+
     /** Basic authentication with one user (bcrypt htpasswd file, made with Bouncy Castle). */
     public RegistryFixture withHtpasswd(String user, String password) throws IOException {
         byte[] salt = new byte[16];
