@@ -3,7 +3,7 @@ package dev.cloak.keys;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import ch.qos.logback.core.status.Status;
@@ -22,9 +22,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -405,22 +407,26 @@ class KeyDirectoryTest {
     }
 
     /**
-     * The warnings above only help if the shipped logback.xml sends them to stderr. A file that does not
-     * parse leaves logback unconfigured: no STDERR appender, and logback's own error dump on every start.
-     * A fresh context is configured from it so that whatever configuration this JVM picked does not matter.
+     * The warnings above only help if Cloak's logging configuration (dev.cloak.cli.LogConfigurator, which
+     * logback finds as a service) sends them to stderr. A fresh context is configured the way logback does it
+     * at start, so that whatever configuration this JVM picked does not matter.
      */
     @Test
     void shippedLoggingConfigurationSendsKeyWarningsToStderr() throws Exception {
         LoggerContext context = new LoggerContext();
         try {
-            JoranConfigurator configurator = new JoranConfigurator();
+            List<Configurator> found = new ArrayList<>();
+            ServiceLoader.load(Configurator.class).forEach(found::add);
+            assertEquals(List.of("dev.cloak.cli.LogConfigurator"), found.stream().map(c -> c.getClass().getName()).toList(),
+                    "logback must find Cloak's configuration as a service");
+            Configurator configurator = found.get(0);
             configurator.setContext(context);
-            configurator.doConfigure(KeyDirectory.class.getResource("/logback.xml"));
+            assertEquals(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY, configurator.configure(context));
 
             assertTrue(new StatusUtil(context).getHighestLevel(0) < Status.ERROR,
-                    () -> "logback reported errors reading logback.xml: " + context.getStatusManager().getCopyOfStatusList());
+                    () -> "logback reported errors: " + context.getStatusManager().getCopyOfStatusList());
             assertNotNull(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("STDERR"),
-                    "the STDERR appender of logback.xml is not installed");
+                    "the STDERR appender is not installed");
             assertTrue(context.getLogger(KeyDirectory.class).isEnabledFor(Level.WARN));
         } finally {
             context.stop();
