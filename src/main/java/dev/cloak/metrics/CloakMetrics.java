@@ -40,6 +40,7 @@ public final class CloakMetrics {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger runtimeReachable = new AtomicInteger();
     private final Map<String, AtomicLong> keysLoaded = new ConcurrentHashMap<>();
+    private boolean jvmBound;
 
     public CloakMetrics() {
         pullDuration = Timer.builder("cloak.pull.duration").description("Time from PullImage to its answer")
@@ -54,12 +55,24 @@ public final class CloakMetrics {
         Gauge.builder("cloak.pulls.in.flight", inFlight, AtomicInteger::get).description("Pulls running now").register(registry);
         Gauge.builder("cloak.runtime.reachable", runtimeReachable, AtomicInteger::get)
                 .description("1 when containerd answered the last check").register(registry);
+    }
+
+    /**
+     * The JVM's own metrics, bound at the first scrape rather than at start: binding them loads the JDK's
+     * management classes (a tenth of a second or more of every start of the daemon, before it can answer
+     * kubelet), and nobody reads them before the first scrape. GC pauses before it are not counted.
+     */
+    private synchronized void bindJvmMetrics() {
+        if (jvmBound) {
+            return;
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        jvmBound = true;
     }
 
     public MeterRegistry registry() {
@@ -68,6 +81,7 @@ public final class CloakMetrics {
 
     /** The Prometheus text exposition of everything. */
     public String scrape() {
+        bindJvmMetrics();
         return registry.scrape();
     }
 
