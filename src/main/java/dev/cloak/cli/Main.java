@@ -21,7 +21,7 @@ public final class Main {
             boolean serving = args.length > 0 && args[0].equals("serve");
             System.setProperty("cloak.log.level", verbose ? "DEBUG" : serving ? "INFO" : "WARN");
         }
-        CommandLine cmd = new CommandLine(new CloakCommand());
+        CommandLine cmd = CloakCommand.commandLine(args);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
