@@ -97,7 +97,7 @@ class SystemdUnitIT {
         Matcher m = Pattern.compile("^\"JAVA_OPTS=([^\"]+)\"$").matcher(env);
         assertTrue(m.matches(), "Environment=" + env);
         String javaOpts = m.group(1);
-        assertTrue(javaOpts.contains("-Xmx256m"), javaOpts);
+        assertTrue(javaOpts.contains("-Xmx128m"), javaOpts);
         assertTrue(javaOpts.contains("-XX:+ExitOnOutOfMemoryError"), javaOpts);
         assertTrue(u.one("Service", "MemoryMax").matches("[0-9]+[MG]"), u.one("Service", "MemoryMax"));
 
@@ -106,7 +106,7 @@ class SystemdUnitIT {
         List<String> cmd = List.of("env", "JAVA_OPTS=" + javaOpts + " -XX:+PrintFlagsFinal",
                 Project.root().resolve("bin/cloak").toString(), "--version");
         Cmd.Result r = Cmd.run(tmp, cmd).ok();
-        assertTrue(r.out().matches("(?s).*\\bMaxHeapSize\\s+=\\s+268435456\\b.*"), "heap not 256 MiB");
+        assertTrue(r.out().matches("(?s).*\\bMaxHeapSize\\s+=\\s+134217728\\b.*"), "heap not 128 MiB");
         assertTrue(r.out().matches("(?s).*\\bExitOnOutOfMemoryError\\s+=\\s+true\\b.*"), "ExitOnOutOfMemoryError not on");
         assertTrue(r.out().contains("cloak "), r.out());
     }
