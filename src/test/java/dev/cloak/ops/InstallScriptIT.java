@@ -55,6 +55,10 @@ class InstallScriptIT {
         return prefix().resolve("lib/cloak/cloak.jar");
     }
 
+    private Path archive() {
+        return prefix().resolve("lib/cloak/cloak.jsa");
+    }
+
     private Path launcher() {
         return prefix().resolve("bin/cloak");
     }
@@ -83,6 +87,7 @@ class InstallScriptIT {
         assertEquals(-1, Files.mismatch(Project.root().resolve("bin/cloak"), launcher()), "installed launcher differs");
         assertEquals("rwxr-xr-x", mode(launcher()));
         assertEquals("rw-r--r--", mode(jar()));
+        assertEquals("rw-r--r--", mode(archive()));
         assertEquals("rw-r--r--", mode(unit()));
         assertEquals("rwx------", mode(keysDir()));
         assertTrue(r.out().contains("systemctl daemon-reload"), r.out());
@@ -104,6 +109,54 @@ class InstallScriptIT {
 
         Files.delete(jar());
         assertNotEquals(0, Cmd.run(tmp, launcher().toString(), "--version").exit());
+    }
+
+    @Test
+    void installedLauncherStartsFromTheClassDataArchiveWhileItMatchesTheJar() throws IOException {
+        script("install").ok();
+        String top = "source: shared objects file (top)";
+        Map<String, String> classLoading = Map.of("JAVA_OPTS", "-Xlog:class+load=info");
+
+        // The archive is the trial start's: it holds the daemon's classes (the JVM lists them and checks the
+        // archive against this jar and JDK), and every command starts from it.
+        Cmd.Result listed = Cmd.run(tmp, Map.of("JAVA_OPTS", "-XX:+PrintSharedArchiveAndExit"),
+                List.of(launcher().toString(), "--version")).ok();
+        assertTrue(listed.out().contains("Dynamic archive name: " + launcher().getParent().toRealPath().resolve("../lib/cloak/cloak.jsa")), listed.out());
+        assertTrue(listed.out().lines().anyMatch(l -> l.equals("archive is valid")), listed.out());
+        for (String daemonClass : List.of("dev.cloak.daemon.CloakDaemon", "dev.cloak.pull.ImageImporter", "io.grpc.netty.NettyServerBuilder")) {
+            assertTrue(listed.out().lines().anyMatch(l -> l.endsWith(": " + daemonClass + " app_loader")), daemonClass + " is not in the archive");
+        }
+        Cmd.Result r = Cmd.run(tmp, classLoading, List.of(launcher().toString(), "--version")).ok();
+        assertTrue(r.out().lines().anyMatch(l -> l.contains(" dev.cloak.cli.Main " + top)), "Main not from the archive");
+
+        // A jar replaced after the archive was made (by hand, or an upgrade whose trial failed): the launcher
+        // leaves the archive out, and nothing extra is printed.
+        Files.setLastModifiedTime(jar(), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(archive()).toMillis() + 2000));
+        assertEquals(0, Cmd.run(tmp, classLoading, List.of(launcher().toString(), "--version")).ok().out().lines()
+                .filter(l -> l.contains(top)).count());
+        Cmd.Result plain = Cmd.run(tmp, launcher().toString(), "--version").ok();
+        assertEquals(List.of("cloak " + version()), plain.out().lines().toList());
+        assertEquals("", plain.err());
+
+        // An archive newer than the jar that the JVM cannot use: made for another jar (here, the same jar
+        // touched since; the JVM checks its time and size), for another JDK, or damaged. The JVM drops it,
+        // and says nothing: it would print a warning on stdout, in the middle of a command's output.
+        Files.setLastModifiedTime(archive(), java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(jar()).toMillis() + 2000));
+        Cmd.Result stale = Cmd.run(tmp, launcher().toString(), "--version").ok();
+        assertEquals(plain.out(), stale.out());
+        assertEquals("", stale.err());
+        Files.write(archive(), new byte[4096]);
+        Cmd.Result damaged = Cmd.run(tmp, launcher().toString(), "--version").ok();
+        assertEquals(plain.out(), damaged.out());
+        assertEquals("", damaged.err());
+    }
+
+    /** What cloak --version prints after "cloak ", from the jar in the source tree. */
+    private String version() {
+        String out = Cmd.run(tmp, Map.of("JAVA_OPTS", "-Xshare:auto"), List.of(Project.root().resolve("bin/cloak").toString(), "--version")).ok().out();
+        return out.strip().substring("cloak ".length());
     }
 
     @Test
@@ -180,7 +233,7 @@ class InstallScriptIT {
         try (Stream<Path> all = Files.list(tmp)) {
             assertEquals(List.of(), all.collect(Collectors.toList()));
         }
-        for (Path p : List.of(jar(), launcher(), unit(), config(), keysDir())) {
+        for (Path p : List.of(jar(), launcher(), archive(), unit(), config(), keysDir())) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith("would: ") && l.contains(p.toString())),
                     "no action printed for " + p + ":\n" + r.out());
         }
@@ -209,6 +262,7 @@ class InstallScriptIT {
         Cmd.Result r = script("uninstall").ok();
 
         assertFalse(Files.exists(jar(), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(archive(), LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(prefix().resolve("lib/cloak")), "the jar's directory should go with it");
         assertFalse(Files.exists(launcher(), LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(unit(), LinkOption.NOFOLLOW_LINKS));
