@@ -81,7 +81,17 @@ public final class Unpacker {
             if (parent != null) {
                 prepare.setParent(parent.toString());
             }
-            List<Mount> mounts = containerd.snapshots().prepare(prepare.build()).getMountsList();
+            List<Mount> mounts;
+            try {
+                mounts = containerd.snapshots().prepare(prepare.build()).getMountsList();
+            } catch (StatusRuntimeException e) {
+                // With the snapshot.ref label, containerd answers ALREADY_EXISTS ("target snapshot") when a
+                // concurrent pull committed this chain ID between our look-up and now: the layer is unpacked.
+                if (ContainerdErrors.is(e, Status.Code.ALREADY_EXISTS) && exists(chain)) {
+                    return;
+                }
+                throw e;
+            }
             prepared = true;
             Digest applied = Digest.parse(containerd.diff().apply(ApplyRequest.newBuilder()
                     .setDiff(Descriptors.toProto(layer)).addAllMounts(mounts).build()).getApplied().getDigest());
