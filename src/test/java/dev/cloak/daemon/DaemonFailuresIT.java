@@ -741,7 +741,7 @@ class DaemonFailuresIT {
         assertRefused(List.of("--config", zero.toString()), "\"max_concurrent_downloads\"");
 
         Path ok = Files.writeString(dir.resolve("ok.toml"), valid);
-        assertRefused(List.of("--config", ok.toString(), "--listen", "tcp://x"), "\"listen\"", "tcp://x");
+        assertRefused(List.of("--config", ok.toString(), "--listen", "tcp://x"), "--listen is \"tcp://x\"");
         assertFalse(Files.exists(socket), "a refused start must not create its socket");
     }
 
