@@ -33,8 +33,13 @@ final class Logging {
             throw CloakException.invalid("--log-format is \"" + format + "\"; it must be text or json");
         }
         // One JSON object per line on stderr, for journald and Loki pipelines; the pull id is in "mdc".
+        // The message as written, not logback's default of a {} template plus an argument array.
         JsonEncoder encoder = new JsonEncoder();
         encoder.setContext(context);
+        encoder.setWithFormattedMessage(true);
+        encoder.setWithMessage(false);
+        encoder.setWithArguments(false);
+        encoder.setWithContext(false);
         encoder.start();
         ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
         json.setContext(context);

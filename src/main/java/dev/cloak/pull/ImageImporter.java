@@ -177,8 +177,24 @@ public final class ImageImporter {
     private Future<Fetched> submitLayer(RegistrySource source, ImageManifest manifest, ImageConfig config,
                                         Map<Integer, LayerKey> layerKeys, int index, String pull,
                                         AtomicLong downloaded, AtomicLong decrypted) {
-        return layerPool.submit(Context.current().wrap(() -> fetchLayer(source, manifest.layers().get(index),
-                layerKeys.get(index), config.diffIds().get(index), pull, downloaded, decrypted)));
+        // The pull's id travels with its layers, so a retry or resume logged on a layer thread still names it.
+        Map<String, String> logContext = MDC.getCopyOfContextMap();
+        return layerPool.submit(Context.current().wrap(() -> {
+            Map<String, String> previous = MDC.getCopyOfContextMap();
+            if (logContext != null) {
+                MDC.setContextMap(logContext);
+            }
+            try {
+                return fetchLayer(source, manifest.layers().get(index), layerKeys.get(index),
+                        config.diffIds().get(index), pull, downloaded, decrypted);
+            } finally {
+                if (previous != null) {
+                    MDC.setContextMap(previous);
+                } else {
+                    MDC.clear();
+                }
+            }
+        }));
     }
 
     /**
@@ -208,6 +224,8 @@ public final class ImageImporter {
                 Descriptor out = decryptor.decrypt(key, diffId, in, content.decryptedLayerSink(layer.digest(), layer.size())).decrypted();
                 downloaded.addAndGet(layer.size());
                 decrypted.addAndGet(out.size());
+                LOG.debug("layer {} of {} decrypted and verified into {} ({} bytes)", layer.digest(), source.describe(),
+                        out.digest(), out.size());
                 return new Fetched(out, null);
             }
         }
@@ -244,7 +262,7 @@ public final class ImageImporter {
     /** Names the running pull in log lines of other pulls: the id PullService gives each pull, if any. */
     private static String pullName() {
         String mdc = MDC.get("pull");
-        return mdc == null || mdc.isBlank() ? "another pull" : mdc.strip();
+        return mdc == null || mdc.isBlank() ? "another pull" : "pull=" + mdc;
     }
 
     /** The names containerd's CRI plugin gives a pulled image: its ID, repo:tag and repo@digest-as-pulled. */

@@ -128,7 +128,7 @@ public final class PullService {
 
     private PullOutcome run(PullRequest request) throws IOException {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        MDC.put("pull", "pull=" + id + " ");
+        MDC.put("pull", id);
         long start = System.nanoTime();
         boolean encrypted = false;
         String result = "failed";

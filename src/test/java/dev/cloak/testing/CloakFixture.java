@@ -20,6 +20,7 @@ public final class CloakFixture implements AutoCloseable {
     private final ContainerdFixture containerd;
     private final int metricsPort = FreePort.pick();
     private Process process;
+    private List<String> serveArgs = List.of();
 
     public CloakFixture(Path dir, ContainerdFixture containerd) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -53,13 +54,21 @@ public final class CloakFixture implements AutoCloseable {
         return this;
     }
 
+    /** Flags added to {@code cloak serve --config FILE}, e.g. the log format. */
+    public CloakFixture withServeArgs(String... args) {
+        serveArgs = List.of(args);
+        return this;
+    }
+
     public CloakFixture start() throws IOException {
         Path config = dir.resolve("config.toml");
         Files.writeString(config, "listen = \"unix://" + socket() + "\"\nruntime_endpoint = \"unix://" + containerd.socket()
                 + "\"\ndecryption_keys_path = \"" + keys + "\"\nsnapshotter = \"" + containerd.snapshotter()
                 + "\"\nregistry_config_dir = \"" + hostsDir + "\"\nshutdown_grace_seconds = 5\nmetrics_listen = \"127.0.0.1:"
                 + metricsPort + "\"\n");
-        process = new ProcessBuilder(Project.root().resolve("bin/cloak").toString(), "serve", "--config", config.toString())
+        List<String> command = new ArrayList<>(List.of(Project.root().resolve("bin/cloak").toString(), "serve", "--config", config.toString()));
+        command.addAll(serveArgs);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Instant deadline = Instant.now().plusSeconds(30);
         while (Instant.now().isBefore(deadline)) {
