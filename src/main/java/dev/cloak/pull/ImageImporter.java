@@ -180,7 +180,6 @@ public final class ImageImporter {
         // The pull's id travels with its layers, so a retry or resume logged on a layer thread still names it.
         Map<String, String> logContext = MDC.getCopyOfContextMap();
         return layerPool.submit(Context.current().wrap(() -> {
-            Map<String, String> previous = MDC.getCopyOfContextMap();
             if (logContext != null) {
                 MDC.setContextMap(logContext);
             }
@@ -188,11 +187,7 @@ public final class ImageImporter {
                 return fetchLayer(source, manifest.layers().get(index), layerKeys.get(index),
                         config.diffIds().get(index), pull, downloaded, decrypted);
             } finally {
-                if (previous != null) {
-                    MDC.setContextMap(previous);
-                } else {
-                    MDC.clear();
-                }
+                MDC.clear(); // pool threads belong to no pull between tasks
             }
         }));
     }

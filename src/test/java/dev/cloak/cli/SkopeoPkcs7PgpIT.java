@@ -96,11 +96,7 @@ class SkopeoPkcs7PgpIT {
     }
 
     private static void assertOriginalLayers(String name) throws IOException {
-        Path layout = dir.resolve(name);
-        assertEquals(originalLayers, Layouts.layerDigests(layout, TAG), "decrypted layers differ from the originals");
-        assertEquals(List.of(PLAIN, PLAIN), Layouts.layerMediaTypes(layout, TAG));
-        assertTrue(Layouts.layerAnnotationKeys(layout, TAG).stream().noneMatch(k -> k.startsWith("org.opencontainers.image.enc.")),
-                "enc annotations must be removed on decryption");
+        Layouts.assertDecrypted(dir.resolve(name), TAG, originalLayers, PLAIN);
     }
 
     private static void assertEncryptedFor(String name, String scheme) throws IOException {

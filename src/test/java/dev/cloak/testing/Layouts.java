@@ -33,6 +33,20 @@ public final class Layouts {
         return layout.resolve("blobs").resolve(digest.replace(':', '/'));
     }
 
+    /**
+     * Asserts that image {@code tag} of {@code layout} is the decryption of an image whose layers were
+     * {@code originalLayers}: the same layer digests, every layer of {@code plainMediaType}, no enc annotation.
+     */
+    public static void assertDecrypted(Path layout, String tag, List<String> originalLayers, String plainMediaType)
+            throws IOException {
+        org.junit.jupiter.api.Assertions.assertEquals(originalLayers, layerDigests(layout, tag),
+                "decrypted layers differ from the originals");
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Collections.nCopies(originalLayers.size(), plainMediaType),
+                layerMediaTypes(layout, tag));
+        org.junit.jupiter.api.Assertions.assertTrue(layerAnnotationKeys(layout, tag).stream()
+                .noneMatch(k -> k.startsWith("org.opencontainers.image.enc.")), "enc annotations must be removed on decryption");
+    }
+
     public static List<String> layerDigests(Path layout, String tag) throws IOException {
         List<String> out = new ArrayList<>();
         manifest(layout, tag).get("layers").forEach(l -> out.add(l.get("digest").asText()));
