@@ -22,6 +22,8 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,6 +37,8 @@ public final class Containerd implements AutoCloseable {
     static final Context.Key<String> LEASE = Context.key("cloak-containerd-lease");
     /** containerd accepts messages up to 16 MiB; content is written in chunks well below that. */
     static final int MAX_MESSAGE_BYTES = 16 << 20;
+    /** How long a call waits for a fresh dial after containerd was unreachable; a unix socket settles in milliseconds. */
+    static final Duration REDIAL_WAIT = Duration.ofSeconds(1);
 
     private final Path socket;
     private final String namespace;
@@ -126,14 +130,29 @@ public final class Containerd implements AutoCloseable {
             this.namespace = namespace;
         }
 
+        /**
+         * After containerd was down, gRPC waits out a growing backoff (up to 2 minutes) before dialling again,
+         * and pick-first stays in TRANSIENT_FAILURE until a dial succeeds, failing every call meanwhile. A unix
+         * socket costs nothing to try, so dial now and give that attempt a moment: a call issued at once would
+         * still meet the failing state even when containerd is back. If containerd is still down the wait ends
+         * at the bound and the call fails as before.
+         */
+        private static void redial(ManagedChannel c) {
+            CountDownLatch changed = new CountDownLatch(1);
+            c.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, changed::countDown);
+            c.resetConnectBackoff();
+            try {
+                changed.await(REDIAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         @Override
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
             ManagedChannel c = channel;
             if (c != null && c.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-                // After containerd was down, gRPC waits out a growing backoff (up to 2 minutes) before dialling
-                // again and fails every call meanwhile; a unix socket costs nothing to try, so dial now: this
-                // call then waits for that attempt instead of failing on a containerd that is back.
-                c.resetConnectBackoff();
+                redial(c);
             }
             String lease = LEASE.get();
             return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
