@@ -41,22 +41,18 @@ public final class Unpacker {
         return Digest.sha256Of((parentChain + " " + diffId).getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Unpacks {@code layers} (plaintext descriptors in containerd's store) and returns the top chain ID. */
-    public Digest unpack(List<Descriptor> layers, List<Digest> diffIds) {
-        if (layers.size() != diffIds.size()) {
-            throw CloakException.invalid("the image has " + layers.size() + " layers but its config lists "
-                    + diffIds.size() + " diff_ids");
+    /**
+     * Unpacks one layer onto the snapshot of the layers below it ({@code parentChain}, null for the first)
+     * and returns its chain ID. A pull calls this for each layer as soon as it is in the store, so unpacking
+     * the lower layers overlaps the download of the upper ones.
+     */
+    public Digest unpackLayer(Digest parentChain, Descriptor layer, Digest diffId) {
+        Digest chain = chainId(parentChain, diffId);
+        if (!exists(chain)) {
+            apply(layer, diffId, chain, parentChain);
         }
-        Digest parent = null;
-        for (int i = 0; i < layers.size(); i++) {
-            Digest chain = chainId(parent, diffIds.get(i));
-            if (!exists(chain)) {
-                apply(layers.get(i), diffIds.get(i), chain, parent);
-            }
-            content.label(layers.get(i).digest(), Map.of("containerd.io/uncompressed", diffIds.get(i).toString()));
-            parent = chain;
-        }
-        return parent;
+        content.label(layer.digest(), Map.of("containerd.io/uncompressed", diffId.toString()));
+        return chain;
     }
 
     private boolean exists(Digest chain) {

@@ -43,8 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The pull of one encrypted image into containerd, in order: resolve; unwrap every layer key (a missing
  * key fails before anything is downloaded); under a lease, fetch and decrypt layers concurrently straight
- * into containerd's content store (committed only once verified), write the config and the rewritten
- * manifest with their GC labels, unpack into snapshots checking each diff_id, record the image names; then
+ * into containerd's content store (committed only once verified), unpacking each into a snapshot (checking
+ * its diff_id) as soon as the layers below it are unpacked, write the config and the rewritten manifest
+ * with their GC labels, record the image names; then
  * drop the lease. A failure before the image records exist leaves nothing that the lease's end does not
  * release. A layer already in containerd (decrypted by an earlier pull) is reused, and a layer another
  * running pull is fetching is waited for and then reused ({@link LayerFlights}): each layer is downloaded
@@ -133,7 +134,12 @@ public final class ImageImporter {
             for (int i = 0; i < manifest.layers().size(); i++) {
                 futures.add(submitLayer(source, manifest, config, layerKeys, i, pull, downloaded, decrypted));
             }
+            Digest configDigest = manifest.config().digest();
+            content.write(configDigest, configBytes, Map.of());
+            // Layers download concurrently; each is unpacked as soon as it and the layers below it are in the
+            // store, on this thread, while the ones above are still downloading.
             List<Descriptor> plain = new ArrayList<>();
+            Digest top = null;
             for (int i = 0; i < futures.size(); i++) {
                 Fetched fetched = dev.cloak.error.Futures.await(futures.get(i), "a layer of " + source.describe());
                 while (fetched.busy() != null) {
@@ -147,10 +153,8 @@ public final class ImageImporter {
                     fetched = dev.cloak.error.Futures.await(futures.get(i), "a layer of " + source.describe());
                 }
                 plain.add(fetched.layer());
+                top = unpacker.unpackLayer(top, fetched.layer(), config.diffIds().get(i));
             }
-            Digest configDigest = manifest.config().digest();
-            content.write(configDigest, configBytes, Map.of());
-            Digest top = unpacker.unpack(plain, config.diffIds());
             content.label(configDigest, Map.of("containerd.io/gc.ref.snapshot." + snapshotter, top.toString()));
 
             ImageManifest rewritten = manifest.withLayers(plain);
