@@ -8,6 +8,7 @@ import dev.cloak.containerd.Leases;
 import dev.cloak.containerd.Unpacker;
 import dev.cloak.cri.CriImageService;
 import dev.cloak.cri.CriRuntimeService;
+import dev.cloak.error.Threads;
 import dev.cloak.keys.KeyDirectory;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
@@ -29,9 +30,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code cloak serve}: wires the pull pipeline to a gRPC server on a unix socket. Shutdown: stop accepting,
@@ -55,8 +54,8 @@ public final class CloakDaemon implements AutoCloseable {
     public CloakDaemon(ServeConfig config) {
         this.config = config;
         this.containerd = Containerd.connect(config.runtimeEndpoint(), config.containerdNamespace());
-        this.layerPool = Executors.newFixedThreadPool(config.maxConcurrentDownloads(), threads("cloak-layer"));
-        this.pullPool = Executors.newCachedThreadPool(threads("cloak-pull"));
+        this.layerPool = Executors.newFixedThreadPool(config.maxConcurrentDownloads(), Threads.named("cloak-layer"));
+        this.pullPool = Executors.newCachedThreadPool(Threads.named("cloak-pull"));
         this.keyProviders = new KeyProviders(config.keyProviders());
     }
 
@@ -129,14 +128,5 @@ public final class CloakDaemon implements AutoCloseable {
             LOG.warn("could not remove the socket {}: {}", config.listen(), e.getMessage());
         }
         LOG.info("stopped");
-    }
-
-    private static ThreadFactory threads(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

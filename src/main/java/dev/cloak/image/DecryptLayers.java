@@ -10,9 +10,9 @@ import dev.cloak.ocicrypt.LayerKey;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decrypts every encrypted layer. All layer keys are unwrapped in {@link #prepare}, before anything is
@@ -21,7 +21,7 @@ import java.util.Map;
 public final class DecryptLayers implements LayerTransform, AutoCloseable {
     private final LayerDecryptor decryptor;
     private final Keyring keyring;
-    private final Map<Integer, LayerKey> keys = new HashMap<>();
+    private final Map<Integer, LayerKey> keys = new ConcurrentHashMap<>(); // layers are applied concurrently
     private List<Digest> diffIds = List.of();
 
     public DecryptLayers(LayerDecryptor decryptor, Keyring keyring) {
