@@ -9,6 +9,7 @@ import dev.cloak.image.ManifestBlob;
 import dev.cloak.keys.KeyDirectory;
 import dev.cloak.keys.KeyFiles;
 import dev.cloak.keys.Keyring;
+import dev.cloak.ocicrypt.CipherWarmup;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.keyprovider.KeyProviderConfig;
@@ -56,6 +57,7 @@ final class DecryptCommand implements Callable<Integer> {
             throw CloakException.invalid("no keys given: pass --key FILE or --keys-dir DIR, or set "
                     + KeyProviderConfig.ENV + " to use key providers");
         }
+        CipherWarmup.start(); // overlaps reading keys and manifests
         Keyring keyring = KeyFiles.load(keys);
         if (keysDir != null) {
             keyring = keys.isEmpty() ? new KeyDirectory(keysDir).keyring() : keyring.plus(new KeyDirectory(keysDir).keyring());

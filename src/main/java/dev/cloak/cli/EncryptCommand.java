@@ -8,6 +8,7 @@ import dev.cloak.image.ManifestBlob;
 import dev.cloak.keys.KeyFiles;
 import dev.cloak.keys.KeyDirectory;
 import dev.cloak.keys.Keyring;
+import dev.cloak.ocicrypt.CipherWarmup;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.LayerEncryptor;
@@ -63,6 +64,7 @@ final class EncryptCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Recipient> parsed = recipients.stream().map(Recipients::parse).toList();
+        CipherWarmup.start(); // overlaps reading keys and manifests
         Keyring rewrap = KeyFiles.load(keys);
         if (keysDir != null) {
             rewrap = rewrap.plus(new KeyDirectory(keysDir).keyring());

@@ -10,6 +10,7 @@ import dev.cloak.cri.CriImageService;
 import dev.cloak.cri.CriRuntimeService;
 import dev.cloak.error.Threads;
 import dev.cloak.keys.KeyDirectory;
+import dev.cloak.ocicrypt.CipherWarmup;
 import dev.cloak.ocicrypt.KeyWrappers;
 import dev.cloak.ocicrypt.LayerDecryptor;
 import dev.cloak.ocicrypt.keyprovider.KeyProviders;
@@ -84,6 +85,7 @@ public final class CloakDaemon implements AutoCloseable {
                 .start();
         UnixSocket.restrict(config.listen());
         status.serving(true);
+        CipherWarmup.start(); // the first pull after a start then decrypts as fast as later ones
         LOG.info("serving the CRI image service on unix://{} for containerd at {} (namespace {}, snapshotter {}, keys {},"
                 + " key providers {}, metrics {})", config.listen(), config.runtimeEndpoint(), config.containerdNamespace(),
                 config.snapshotter(), config.decryptionKeysPath(),

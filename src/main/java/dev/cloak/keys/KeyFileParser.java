@@ -46,13 +46,17 @@ import java.util.Map;
  * recognised and ignored. Nothing here logs, and no message contains key bytes or the password.
  */
 public final class KeyFileParser {
-    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
     private static final JcaPEMKeyConverter CONVERTER = new JcaPEMKeyConverter();
     static final String MISSING_PASSWORD = "it is an encrypted private key and no password was given for it"
             + " (put the password in a file of the same name plus \".password\", or pass --key FILE:PASSWORD)";
     static final String WRONG_PASSWORD = "it is an encrypted private key and the password given for it is wrong";
 
     private KeyFileParser() {
+    }
+
+    /** Only encrypted keys need Bouncy Castle's provider; making it loads some 200 classes, so only they pay for it. */
+    private static final class Bc {
+        static final BouncyCastleProvider PROVIDER = new BouncyCastleProvider();
     }
 
     /** Parses {@code content}, read from {@code source}; {@code password} may be null. */
@@ -132,7 +136,7 @@ public final class KeyFileParser {
             requirePassword(password);
             try {
                 return CONVERTER.getPrivateKey(encrypted.decryptKeyPair(
-                        new JcePEMDecryptorProviderBuilder().setProvider(BC).build(password)).getPrivateKeyInfo());
+                        new JcePEMDecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password)).getPrivateKeyInfo());
             } catch (IOException e) {
                 throw new WrongPassword();
             }
@@ -144,7 +148,7 @@ public final class KeyFileParser {
         requirePassword(password);
         try {
             return CONVERTER.getPrivateKey(encrypted.decryptPrivateKeyInfo(
-                    new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(password)));
+                    new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(password)));
         } catch (org.bouncycastle.operator.OperatorCreationException | org.bouncycastle.pkcs.PKCSException e) {
             throw new WrongPassword();
         }
