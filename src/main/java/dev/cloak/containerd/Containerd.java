@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The connection to containerd's gRPC socket. Every call carries the namespace header; calls made while
@@ -37,8 +38,11 @@ public final class Containerd implements AutoCloseable {
     static final Context.Key<String> LEASE = Context.key("cloak-containerd-lease");
     /** containerd accepts messages up to 16 MiB; content is written in chunks well below that. */
     static final int MAX_MESSAGE_BYTES = 16 << 20;
-    /** How long a call waits for a fresh dial after containerd was unreachable; a unix socket settles in milliseconds. */
-    static final Duration REDIAL_WAIT = Duration.ofSeconds(1);
+    /**
+     * How long a call waits for a fresh dial after containerd was unreachable: a unix socket settles in
+     * milliseconds, the rest is room for a loaded node.
+     */
+    static final Duration REDIAL_WAIT = Duration.ofSeconds(2);
 
     private final Path socket;
     private final String namespace;
@@ -125,6 +129,8 @@ public final class Containerd implements AutoCloseable {
     private static final class Headers implements ClientInterceptor {
         private final String namespace;
         private volatile ManagedChannel channel;
+        /** Counted down when the channel leaves the TRANSIENT_FAILURE that calls are waiting out now. */
+        private final AtomicReference<CountDownLatch> outage = new AtomicReference<>();
 
         Headers(String namespace) {
             this.namespace = namespace;
@@ -135,14 +141,37 @@ public final class Containerd implements AutoCloseable {
          * and pick-first stays in TRANSIENT_FAILURE until a dial succeeds, failing every call meanwhile. A unix
          * socket costs nothing to try, so dial now and give that attempt a moment: a call issued at once would
          * still meet the failing state even when containerd is back. If containerd is still down the wait ends
-         * at the bound and the call fails as before.
+         * at the bound (or the call's deadline, or its cancellation) and the call fails as before. Calls during
+         * one outage share one state listener, so a long outage does not pile them up on the channel.
          */
-        private static void redial(ManagedChannel c) {
-            CountDownLatch changed = new CountDownLatch(1);
-            c.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, changed::countDown);
+        private void redial(ManagedChannel c, CallOptions options) {
+            Context context = Context.current();
+            if (context.isCancelled()) {
+                return;
+            }
+            long waitNanos = REDIAL_WAIT.toNanos();
+            if (options.getDeadline() != null) {
+                waitNanos = Math.min(waitNanos, options.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
+            }
+            if (context.getDeadline() != null) {
+                waitNanos = Math.min(waitNanos, context.getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
+            }
+            CountDownLatch changed = outage.get();
+            if (changed == null || changed.getCount() == 0) {
+                CountDownLatch fresh = new CountDownLatch(1);
+                if (outage.compareAndSet(changed, fresh)) {
+                    c.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, fresh::countDown);
+                    changed = fresh;
+                } else {
+                    changed = outage.get();
+                }
+            }
             c.resetConnectBackoff();
+            if (waitNanos <= 0) {
+                return;
+            }
             try {
-                changed.await(REDIAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                changed.await(waitNanos, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -152,7 +181,7 @@ public final class Containerd implements AutoCloseable {
         public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
             ManagedChannel c = channel;
             if (c != null && c.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-                redial(c);
+                redial(c, options);
             }
             String lease = LEASE.get();
             return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {

@@ -170,7 +170,16 @@ public final class RegistryDestination implements ImageDestination {
         @Override
         public void close() {
             if (!done && upload != null) {
-                upload.cancel();
+                // A copy stopped because another layer failed arrives here interrupted, and the HTTP client
+                // refuses to send from an interrupted thread: the upload session would be left to expire.
+                boolean interrupted = Thread.interrupted();
+                try {
+                    upload.cancel();
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
             done = true;
         }

@@ -489,7 +489,7 @@ class DaemonFailuresIT {
         assertLetGo(before);
         // The call right after a restart races the channel's fresh dial; a few short outages give the race
         // several chances to show (it did, about once in five runs, before calls waited for the dial).
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             containerd.stop();
             try {
                 assertOneLineError(cloak.images("fsinfo"), 6, "containerd is not reachable");
