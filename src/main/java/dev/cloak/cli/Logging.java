@@ -41,12 +41,7 @@ final class Logging {
         encoder.setWithArguments(false);
         encoder.setWithContext(false);
         encoder.start();
-        ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
-        json.setContext(context);
-        json.setName("JSON");
-        json.setTarget("System.err");
-        json.setEncoder(encoder);
-        json.start();
+        ConsoleAppender<ILoggingEvent> json = LogConfigurator.stderr(context, "JSON", encoder);
         root.detachAndStopAllAppenders();
         root.addAppender(json);
     }

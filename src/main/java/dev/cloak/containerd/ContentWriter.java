@@ -2,6 +2,7 @@ package dev.cloak.containerd;
 
 import com.google.protobuf.UnsafeByteOperations;
 import dev.cloak.error.CloakException;
+import dev.cloak.error.Threads;
 import dev.cloak.error.ErrorKind;
 import dev.cloak.oci.Digest;
 import dev.cloak.proto.containerd.content.AbortRequest;
@@ -158,17 +159,15 @@ final class ContentWriter implements AutoCloseable {
         }
     }
 
-    /** Reads {@code in} to its end straight into the chunks (no copy in between); returns the bytes read. */
-    long writeFrom(InputStream in) throws IOException {
-        long read = 0;
+    /** Reads {@code in} to its end straight into the chunks (no copy in between). */
+    void writeFrom(InputStream in) throws IOException {
         while (true) {
             byte[] chunk = chunk();
             int n = in.read(chunk, filled, chunk.length - filled);
             if (n < 0) {
-                return read;
+                return;
             }
             filled += n;
-            read += n;
             if (filled == chunk.length) {
                 sendChunk();
             }
@@ -349,16 +348,13 @@ final class ContentWriter implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // The stream may already be gone.
         }
-        boolean interrupted = Thread.interrupted();
-        try {
-            containerd.content().abort(AbortRequest.newBuilder().setRef(ref).build());
-        } catch (StatusRuntimeException ignored) {
-            // NotFound: nothing was ingested. Other failures: containerd cleans stale ingests itself.
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+        Threads.uninterrupted(() -> {
+            try {
+                containerd.content().abort(AbortRequest.newBuilder().setRef(ref).build());
+            } catch (StatusRuntimeException ignored) {
+                // NotFound: nothing was ingested. Other failures: containerd cleans stale ingests itself.
             }
-        }
+        });
     }
 
     private static final class AlreadyThere extends IOException {

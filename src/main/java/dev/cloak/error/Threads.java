@@ -20,4 +20,20 @@ public final class Threads {
             return t;
         };
     }
+
+    /**
+     * Runs clean-up that must reach another process (delete a lease, abort an ingest, cancel an upload) even
+     * on a thread that was interrupted to stop its work: gRPC and the JDK HTTP client refuse to start a call
+     * from an interrupted thread. The interrupt is restored afterwards.
+     */
+    public static void uninterrupted(Runnable cleanup) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            cleanup.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

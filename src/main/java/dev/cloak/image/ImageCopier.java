@@ -7,6 +7,7 @@ import dev.cloak.oci.ImageManifest;
 import dev.cloak.oci.Json;
 import dev.cloak.oci.Platform;
 
+import dev.cloak.config.ServeConfig;
 import dev.cloak.error.CloakException;
 import dev.cloak.error.ErrorKind;
 import dev.cloak.error.Futures;
@@ -26,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * failure the destination is rolled back, so it never holds a half-copied image.
  */
 public final class ImageCopier {
-    /** Layers copied at once, as many as the daemon fetches by default (max_concurrent_downloads). */
-    static final int PARALLEL_LAYERS = 3;
+    /** Layers copied at once: as many as the daemon fetches by default (max_concurrent_downloads). */
+    static final int PARALLEL_LAYERS = ServeConfig.DEFAULTS.maxConcurrentDownloads();
 
     private ImageCopier() {
     }

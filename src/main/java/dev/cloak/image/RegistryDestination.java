@@ -1,6 +1,7 @@
 package dev.cloak.image;
 
 import dev.cloak.error.CloakException;
+import dev.cloak.error.Threads;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
 import dev.cloak.oci.ImageReference;
@@ -170,16 +171,9 @@ public final class RegistryDestination implements ImageDestination {
         @Override
         public void close() {
             if (!done && upload != null) {
-                // A copy stopped because another layer failed arrives here interrupted, and the HTTP client
-                // refuses to send from an interrupted thread: the upload session would be left to expire.
-                boolean interrupted = Thread.interrupted();
-                try {
-                    upload.cancel();
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+                // A copy stopped because another layer failed arrives here interrupted; the upload session
+                // must still be cancelled rather than left to expire.
+                Threads.uninterrupted(upload::cancel);
             }
             done = true;
         }

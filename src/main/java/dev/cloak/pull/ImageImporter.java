@@ -6,6 +6,7 @@ import dev.cloak.containerd.Leases;
 import dev.cloak.containerd.Unpacker;
 import dev.cloak.error.CloakException;
 import dev.cloak.error.ErrorKind;
+import dev.cloak.error.Threads;
 import dev.cloak.image.ManifestBlob;
 import dev.cloak.image.ManifestResolver;
 import dev.cloak.image.RegistrySource;
@@ -45,11 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * key fails before anything is downloaded); under a lease, fetch and decrypt layers concurrently straight
  * into containerd's content store (committed only once verified), unpacking each into a snapshot (checking
  * its diff_id) as soon as the layers below it are unpacked, write the config and the rewritten manifest
- * with their GC labels, record the image names; then
- * drop the lease. A failure before the image records exist leaves nothing that the lease's end does not
- * release. A layer already in containerd (decrypted by an earlier pull) is reused, and a layer another
- * running pull is fetching is waited for and then reused ({@link LayerFlights}): each layer is downloaded
- * once, however many images being pulled share it.
+ * with their GC labels, record the image names; then drop the lease. A failure before the image records
+ * exist leaves nothing that the lease's end does not release. A layer already in containerd (decrypted by
+ * an earlier pull) is reused, and a layer another running pull is fetching is waited for and then reused
+ * ({@link LayerFlights}): each layer is downloaded once, however many images being pulled share it.
  */
 public final class ImageImporter {
     private static final Logger LOG = LoggerFactory.getLogger(ImageImporter.class);
@@ -109,16 +109,10 @@ public final class ImageImporter {
         } finally {
             layerKeys.values().forEach(LayerKey::close);
             if (lease != null) {
-                // A cancelled pull arrives here interrupted, and gRPC refuses calls from an interrupted thread:
-                // the lease (and all it holds) would stay for its whole expiry.
-                boolean interrupted = Thread.interrupted();
-                try {
-                    leases.delete(lease);
-                } finally {
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+                // A cancelled pull arrives here interrupted; the lease (and all it holds) must still go now,
+                // not at its expiry.
+                String id = lease;
+                Threads.uninterrupted(() -> leases.delete(id));
             }
         }
     }
