@@ -47,9 +47,17 @@ import java.util.Map;
  */
 public final class KeyFileParser {
     private static final JcaPEMKeyConverter CONVERTER = new JcaPEMKeyConverter();
-    static final String MISSING_PASSWORD = "it is an encrypted private key and no password was given for it"
-            + " (put the password in a file of the same name plus \".password\", or pass --key FILE:PASSWORD)";
-    static final String WRONG_PASSWORD = "it is an encrypted private key and the password given for it is wrong";
+
+    /** Why an encrypted key of kind {@code what} ("private key", "OpenPGP secret key") was skipped: no password. */
+    static String missingPassword(String what) {
+        return "it is an encrypted " + what + " and no password was given for it"
+                + " (put the password in a file of the same name plus \".password\", or pass --key FILE:PASSWORD)";
+    }
+
+    /** Why an encrypted key of kind {@code what} was skipped: the password does not open it. */
+    static String wrongPassword(String what) {
+        return "it is an encrypted " + what + " and the password given for it is wrong";
+    }
 
     private KeyFileParser() {
     }
@@ -156,7 +164,7 @@ public final class KeyFileParser {
 
     private static void requirePassword(char[] password) {
         if (password == null) {
-            throw new WrongPassword(MISSING_PASSWORD);
+            throw new WrongPassword(missingPassword("private key"));
         }
     }
 
@@ -277,7 +285,7 @@ public final class KeyFileParser {
     /** Signals an encrypted key whose password is missing or wrong, with the sentence to show. */
     private static final class WrongPassword extends RuntimeException {
         WrongPassword() {
-            this(WRONG_PASSWORD);
+            this(wrongPassword("private key"));
         }
 
         WrongPassword(String message) {

@@ -16,17 +16,22 @@ public record PgpKeyEntry(Path source, long keyId, PGPPrivateKey privateKey, Str
         return new PgpKeyEntry(source, publicKey.getKeyID(), privateKey, type(publicKey));
     }
 
-    /** "RSA-3072", "ECDH", "X25519" and the like, for messages; old keys still carry deprecated algorithm IDs. */
-    @SuppressWarnings("deprecation")
+    /** "RSA-3072", "ECDH", "X25519" and the like, for messages. */
     static String type(PGPPublicKey key) {
-        return switch (key.getAlgorithm()) {
-            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT -> "RSA-" + key.getBitStrength();
-            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL ->
-                    "ElGamal-" + key.getBitStrength();
+        String name = algorithmName(key.getAlgorithm());
+        return name.equals("RSA") || name.equals("ElGamal") ? name + "-" + key.getBitStrength() : name;
+    }
+
+    /** "RSA", "ECDH", "X25519" and the like, for messages; old keys still carry deprecated algorithm IDs. */
+    @SuppressWarnings("deprecation")
+    public static String algorithmName(int id) {
+        return switch (id) {
+            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT -> "RSA";
+            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL -> "ElGamal";
             case PublicKeyAlgorithmTags.ECDH -> "ECDH";
             case PublicKeyAlgorithmTags.X25519 -> "X25519";
             case PublicKeyAlgorithmTags.X448 -> "X448";
-            default -> "algorithm " + key.getAlgorithm();
+            default -> "algorithm " + id;
         };
     }
 

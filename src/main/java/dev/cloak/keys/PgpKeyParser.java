@@ -94,10 +94,10 @@ final class PgpKeyParser {
             return KeyFile.Keys.pgp(keys);
         }
         if (wrongPassword) {
-            return new KeyFile.Unusable(KeyFileParser.WRONG_PASSWORD.replace("private key", "OpenPGP secret key"));
+            return new KeyFile.Unusable(KeyFileParser.wrongPassword("OpenPGP secret key"));
         }
         if (locked) {
-            return new KeyFile.Unusable(KeyFileParser.MISSING_PASSWORD.replace("private key", "OpenPGP secret key"));
+            return new KeyFile.Unusable(KeyFileParser.missingPassword("OpenPGP secret key"));
         }
         return new KeyFile.Unusable("it is an OpenPGP secret keyring without a secret key that can decrypt");
     }

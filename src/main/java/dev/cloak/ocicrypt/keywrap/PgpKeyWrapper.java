@@ -80,14 +80,27 @@ public final class PgpKeyWrapper implements KeyWrapper {
 
     /** A literal data packet without file name or date, as ocicrypt writes it (which leaks neither). */
     private static byte[] literal(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 16);
-        try (OutputStream body = new PGPLiteralDataGenerator().open(out, PGPLiteralData.BINARY, "", data.length,
+        WipedBuffer out = new WipedBuffer(data.length + 16);
+        try (out; OutputStream body = new PGPLiteralDataGenerator().open(out, PGPLiteralData.BINARY, "", data.length,
                 new Date(0))) {
             body.write(data);
+            body.close();
+            return out.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException("cannot write to memory", e);
         }
-        return out.toByteArray();
+    }
+
+    /** A byte buffer that zeroes its own array when closed: it holds the layer key's private options. */
+    private static final class WipedBuffer extends ByteArrayOutputStream {
+        WipedBuffer(int size) {
+            super(size);
+        }
+
+        @Override
+        public void close() {
+            Arrays.fill(buf, (byte) 0);
+        }
     }
 
     @Override
@@ -120,6 +133,7 @@ public final class PgpKeyWrapper implements KeyWrapper {
         try {
             byte[] options = literalBody(clear);
             if (!data.isIntegrityProtected() || !data.verify()) {
+                Arrays.fill(options, (byte) 0);
                 throw new PGPException("no integrity protection, or the check failed");
             }
             return options;
@@ -147,6 +161,7 @@ public final class PgpKeyWrapper implements KeyWrapper {
         }
         byte[] body = literal.getInputStream().readNBytes(Limits.MAX_WRAPPED_KEY_BYTES + 1);
         if (body.length > Limits.MAX_WRAPPED_KEY_BYTES) {
+            Arrays.fill(body, (byte) 0);
             throw new PGPException("the message is too large");
         }
         return body;
@@ -157,7 +172,7 @@ public final class PgpKeyWrapper implements KeyWrapper {
         List<String> out = new ArrayList<>();
         for (PGPPublicKeyEncryptedData target : targets(entry, layer)) {
             long id = keyId(target);
-            out.add(algorithm(target.getAlgorithm()) + " key " + (id == 0 ? "hidden (key ID 0)" : PgpKeyEntry.hexId(id)));
+            out.add(PgpKeyEntry.algorithmName(target.getAlgorithm()) + " key " + (id == 0 ? "hidden (key ID 0)" : PgpKeyEntry.hexId(id)));
         }
         return out;
     }
@@ -165,19 +180,6 @@ public final class PgpKeyWrapper implements KeyWrapper {
     /** The recipient's key ID; 0 when hidden. Version 6 messages name a fingerprint, whose key ID this is. */
     private static long keyId(PGPPublicKeyEncryptedData data) {
         return data.getKeyIdentifier().getKeyId();
-    }
-
-    /** Old messages still carry the deprecated algorithm IDs (encrypt-only RSA, ElGamal that signs too). */
-    @SuppressWarnings("deprecation")
-    private static String algorithm(int id) {
-        return switch (id) {
-            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT -> "RSA";
-            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL -> "ElGamal";
-            case PublicKeyAlgorithmTags.ECDH -> "ECDH";
-            case PublicKeyAlgorithmTags.X25519 -> "X25519";
-            case PublicKeyAlgorithmTags.X448 -> "X448";
-            default -> "algorithm " + id;
-        };
     }
 
     /** The public-key encrypted session keys of the message in {@code entry}, in order. */

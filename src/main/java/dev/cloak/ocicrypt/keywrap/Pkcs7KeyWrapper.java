@@ -112,7 +112,11 @@ public final class Pkcs7KeyWrapper implements KeyWrapper {
             Cipher cipher = Cipher.getInstance("RSA/ECB/PKCS1Padding");
             cipher.init(Cipher.DECRYPT_MODE, key);
             byte[] decrypted = cipher.doFinal(encryptedKey);
-            return decrypted.length == size ? decrypted : substitute;
+            if (decrypted.length == size) {
+                return decrypted;
+            }
+            Arrays.fill(decrypted, (byte) 0);
+            return substitute;
         } catch (GeneralSecurityException | RuntimeException e) {
             return substitute;
         }
