@@ -35,6 +35,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--snapshotter", paramLabel = "NAME", description = "Must match the CRI plugin's (default overlayfs).")
     String snapshotter;
 
+    @Option(names = "--containerd-content-dir", paramLabel = "auto|off|DIR",
+            description = "containerd's content directory, where decrypted layers are handed over as files"
+                    + " (default auto: ask containerd; off: always over its API).")
+    String contentDir;
+
     @Option(names = "--registry-config-dir", paramLabel = "DIR",
             description = "containerd-style hosts directory (default /etc/containerd/certs.d).")
     String registryConfigDir;
@@ -73,6 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         flags.put("decryption_keys_path", keys);
         flags.put("containerd_namespace", namespace);
         flags.put("snapshotter", snapshotter);
+        flags.put("containerd_content_dir", contentDir);
         flags.put("registry_config_dir", registryConfigDir);
         flags.put("max_concurrent_downloads", maxConcurrentDownloads);
         flags.put("shutdown_grace_seconds", shutdownGrace);

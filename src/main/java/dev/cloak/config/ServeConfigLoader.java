@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * Reads {@code /etc/cloak/config.toml} (or the file {@code --config} names) and applies flags on top.
  * Keys are the flag names with underscores: {@code listen}, {@code runtime_endpoint},
- * {@code decryption_keys_path}, {@code containerd_namespace}, {@code snapshotter}, {@code registry_config_dir},
+ * {@code decryption_keys_path}, {@code containerd_namespace}, {@code snapshotter}, {@code containerd_content_dir}
+ * ({@code auto}, {@code off} or an absolute path), {@code registry_config_dir},
  * {@code max_concurrent_downloads}, {@code shutdown_grace_seconds}, {@code keyprovider_config} (an ocicrypt key
  * provider JSON file, read and checked at start), {@code keyprovider_timeout_seconds}. Unknown keys and bad values stop the start
  * with a message naming the key, so a typo never silently falls back to a default.
@@ -27,7 +28,7 @@ import java.util.regex.Pattern;
 public final class ServeConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/cloak/config.toml");
     private static final Set<String> KEYS = Set.of("listen", "runtime_endpoint", "decryption_keys_path",
-            "containerd_namespace", "snapshotter", "registry_config_dir", "max_concurrent_downloads",
+            "containerd_namespace", "snapshotter", "containerd_content_dir", "registry_config_dir", "max_concurrent_downloads",
             "shutdown_grace_seconds", "metrics_listen", "log_format", "log_level", "keyprovider_config",
             "keyprovider_timeout_seconds");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})");
@@ -90,6 +91,7 @@ public final class ServeConfigLoader {
                 path(v, "decryption_keys_path", d.decryptionKeysPath(), origin),
                 name(v, "containerd_namespace", d.containerdNamespace(), origin),
                 name(v, "snapshotter", d.snapshotter(), origin),
+                contentDir(v, d.containerdContentDir(), origin),
                 path(v, "registry_config_dir", d.registryConfigDir(), origin),
                 number(v, "max_concurrent_downloads", d.maxConcurrentDownloads(), 1, 64, origin),
                 Duration.ofSeconds(number(v, "shutdown_grace_seconds", (int) d.shutdownGrace().toSeconds(), 0, 3600, origin)),
@@ -132,6 +134,18 @@ public final class ServeConfigLoader {
             throw bad(key, s, "an absolute path", origin);
         }
         return Path.of(s);
+    }
+
+    /** {@code auto}, {@code off} or where containerd's content directory is seen from Cloak. */
+    private static String contentDir(Map<String, String> v, String fallback, Origin origin) {
+        String s = v.get("containerd_content_dir");
+        if (s == null) {
+            return fallback;
+        }
+        if (!s.equals("auto") && !s.equals("off") && !s.startsWith("/")) {
+            throw bad("containerd_content_dir", s, "auto, off or an absolute path", origin);
+        }
+        return s;
     }
 
     private static String name(Map<String, String> v, String key, String fallback, Origin origin) {

@@ -3,6 +3,7 @@ package dev.cloak.containerd;
 import dev.cloak.proto.containerd.content.ContentGrpc;
 import dev.cloak.proto.containerd.diff.DiffGrpc;
 import dev.cloak.proto.containerd.images.ImagesGrpc;
+import dev.cloak.proto.containerd.introspection.IntrospectionGrpc;
 import dev.cloak.proto.containerd.leases.LeasesGrpc;
 import dev.cloak.proto.containerd.snapshots.SnapshotsGrpc;
 import dev.cloak.proto.cri.ImageServiceGrpc;
@@ -105,6 +106,10 @@ public final class Containerd implements AutoCloseable {
 
     DiffGrpc.DiffBlockingStub diff() {
         return DiffGrpc.newBlockingStub(channel);
+    }
+
+    IntrospectionGrpc.IntrospectionBlockingStub introspection() {
+        return IntrospectionGrpc.newBlockingStub(channel);
     }
 
     /** containerd's own CRI ImageService on the same socket. */

@@ -16,6 +16,11 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -35,9 +40,42 @@ public final class ContentStore {
     }
 
     private final Containerd containerd;
+    private final String contentDirectory;
+    /** Where decrypted layers go as files; null until the first layer asks. */
+    private volatile Optional<ContentDirectory> directory;
 
+    /** A store that streams every blob over Content.Write. */
     public ContentStore(Containerd containerd) {
+        this(containerd, ContentDirectory.OFF);
+    }
+
+    /**
+     * A store that hands decrypted layers over as files in containerd's content directory when
+     * {@code contentDirectory} ({@link ContentDirectory#AUTO}, {@link ContentDirectory#OFF} or a path) allows.
+     */
+    public ContentStore(Containerd containerd, String contentDirectory) {
         this.containerd = containerd;
+        this.contentDirectory = contentDirectory;
+    }
+
+    /** A store that hands decrypted layers over through {@code directory}, without asking whether containerd sees it. */
+    ContentStore(Containerd containerd, ContentDirectory directory) {
+        this(containerd, directory.root().toString());
+        this.directory = Optional.of(directory);
+    }
+
+    /** Decided on first use, not at start, because containerd may start after Cloak. */
+    private Optional<ContentDirectory> directory() {
+        Optional<ContentDirectory> d = directory;
+        if (d == null) {
+            synchronized (this) {
+                if (directory == null) {
+                    directory = ContentDirectory.locate(containerd, contentDirectory);
+                }
+                d = directory;
+            }
+        }
+        return d;
     }
 
     /** The size of blob {@code digest} if containerd has it. */
@@ -76,17 +114,32 @@ public final class ContentStore {
      * the digest and size at commit; a mismatch there is an integrity error and the ingest is aborted.
      */
     public void write(Digest digest, long size, InputStream in, Map<String, String> labels) throws IOException {
+        // Read straight into the writer's 1 MiB chunks: as large as the decrypted path's WRITEs, never 8 KiB ones.
+        if (!commit(digest, size, w -> w.writeFrom(in), labels)) {
+            label(digest, labels);
+        }
+    }
+
+    /** Sends a blob's bytes, when containerd needs them. */
+    private interface Source {
+        void writeTo(ContentWriter w) throws IOException;
+    }
+
+    /**
+     * Writes blob {@code digest} from {@code source} unless containerd has every byte of it already, then
+     * commits it with {@code labels}. Returns false when the namespace had the blob, in which case
+     * {@code labels} were not applied.
+     */
+    private boolean commit(Digest digest, long size, Source source, Map<String, String> labels) throws IOException {
         try (ContentWriter w = ContentWriter.open(containerd, ref(digest), size, digest)) {
             if (w == null) {
-                label(digest, labels);
-                return;
+                return false;
             }
-            // Read straight into the writer's 1 MiB chunks: as large as the decrypted path's WRITEs, never 8 KiB ones.
-            w.writeFrom(in);
+            if (!w.holdsAll()) {
+                source.writeTo(w);
+            }
             try {
-                if (!w.commit(digest, size, labels)) {
-                    label(digest, labels);
-                }
+                return w.commit(digest, size, labels);
             } catch (CloakException e) {
                 if (e.getCause() instanceof StatusRuntimeException sre
                         && ContainerdErrors.is(sre, Status.Code.FAILED_PRECONDITION)) {
@@ -119,34 +172,94 @@ public final class ContentStore {
     }
 
     /**
-     * A sink for decrypted plaintext: the bytes go into containerd's ingest area as they are decrypted and
-     * are committed, under the digest the decryptor verified, only with its proof.
+     * A sink for decrypted plaintext: the bytes go into containerd's ingest area (or a staging file in its
+     * content directory) as they are decrypted, and are committed, under the digest the decryptor verified,
+     * only with its proof.
      */
     public PlaintextSink decryptedLayerSink(Digest encrypted, long size) {
         return () -> {
-            ContentWriter w = ContentWriter.open(containerd, "cloak-decrypt-" + encrypted.hex() + "-" + UUID.randomUUID(), size, null);
-            return new PlaintextSink.Staging() {
-                @Override
-                public OutputStream out() {
-                    return w.stream();
-                }
+            Optional<ContentDirectory> dir = directory();
+            return dir.isPresent() ? staged(dir.get(), encrypted) : streamed(encrypted, size);
+        };
+    }
 
-                @Override
-                public void commit(VerifiedLayer proof) throws IOException {
-                    String origin = encrypted.toString();
-                    if (!w.commit(proof.digest(), proof.size(), Map.of(DECRYPTED_FROM_LABEL, origin,
-                            decryptedFromLabel(encrypted), origin))) {
-                        // Another origin (or a concurrent pull) committed this plaintext first and holds the
-                        // single label; add ours without taking it away.
-                        label(proof.digest(), Map.of(decryptedFromLabel(encrypted), origin));
+    /** The labels of a layer decrypted from {@code encrypted}. */
+    private static Map<String, String> origin(Digest encrypted) {
+        String origin = encrypted.toString();
+        return Map.of(DECRYPTED_FROM_LABEL, origin, decryptedFromLabel(encrypted), origin);
+    }
+
+    private void labelOrigin(Digest plaintext, Digest encrypted) {
+        // Another origin (or a concurrent pull) committed this plaintext first and holds the single label;
+        // add ours without taking it away.
+        label(plaintext, Map.of(decryptedFromLabel(encrypted), encrypted.toString()));
+    }
+
+    private PlaintextSink.Staging streamed(Digest encrypted, long size) throws IOException {
+        ContentWriter w = ContentWriter.open(containerd, "cloak-decrypt-" + encrypted.hex() + "-" + UUID.randomUUID(), size, null);
+        return new PlaintextSink.Staging() {
+            @Override
+            public OutputStream out() {
+                return w.stream();
+            }
+
+            @Override
+            public void commit(VerifiedLayer proof) throws IOException {
+                if (!w.commit(proof.digest(), proof.size(), origin(encrypted))) {
+                    labelOrigin(proof.digest(), encrypted);
+                }
+            }
+
+            @Override
+            public void close() {
+                w.close();
+            }
+        };
+    }
+
+    private PlaintextSink.Staging staged(ContentDirectory dir, Digest encrypted) throws IOException {
+        Path file = dir.newStagingFile();
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            ContentDirectory.deleteQuietly(file);
+            throw e;
+        }
+        OutputStream out = Channels.newOutputStream(channel);
+        return new PlaintextSink.Staging() {
+            @Override
+            public OutputStream out() {
+                return out;
+            }
+
+            @Override
+            public void commit(VerifiedLayer proof) throws IOException {
+                // On disk before containerd records it, as containerd syncs its own ingests before a commit.
+                channel.force(true);
+                channel.close();
+                dir.publish(file, proof.digest());
+                // containerd takes the linked blob with COMMIT alone. Should it not see it (its garbage
+                // collector removed the unrecorded link meanwhile), the staged bytes are streamed after all.
+                if (!ContentStore.this.commit(proof.digest(), proof.size(), w -> {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        w.writeFrom(in);
                     }
+                }, origin(encrypted))) {
+                    labelOrigin(proof.digest(), encrypted);
                 }
+            }
 
-                @Override
-                public void close() {
-                    w.close();
+            @Override
+            public void close() {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // Nothing to flush that matters: the file goes now.
                 }
-            };
+                // Published bytes live on under their blob name.
+                ContentDirectory.deleteQuietly(file);
+            }
         };
     }
 

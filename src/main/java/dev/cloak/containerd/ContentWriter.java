@@ -54,6 +54,8 @@ final class ContentWriter implements AutoCloseable {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
     private long unanswered;
+    /** The offset containerd reported for the ref when the write started (-1 before its reply). */
+    private long started = -1;
     /** containerd sends its reply to COMMIT twice (once more as it ends the stream): the second is no surprise. */
     private boolean commitAnswered;
     /** The first failure: a StatusRuntimeException or other Throwable from gRPC, or a CloakException of ours. */
@@ -120,6 +122,11 @@ final class ContentWriter implements AutoCloseable {
             // A stale ingest under this ref reports a non-zero offset: the first WRITE, at offset 0, truncates it.
             w.send(stat.build(), -1, null, "start writing " + ref, false);
             w.drain();
+            if (expected != null && total > 0 && w.started() == total) {
+                // The blob is in containerd's store already, not yet in this namespace (shared content, or a
+                // file linked in by ContentDirectory): COMMIT alone records it, no byte needs sending.
+                w.offset = total;
+            }
             return w;
         } catch (AlreadyThere e) {
             w.finished = true;
@@ -128,6 +135,15 @@ final class ContentWriter implements AutoCloseable {
             w.close();
             throw e;
         }
+    }
+
+    private synchronized long started() {
+        return started;
+    }
+
+    /** Whether containerd holds every byte already, so only {@link #commit} is left to do. */
+    boolean holdsAll() {
+        return total > 0 && offset == total;
     }
 
     OutputStream stream() {
@@ -304,6 +320,9 @@ final class ContentWriter implements AutoCloseable {
             return;
         }
         commitAnswered |= p.commit;
+        if (p.offset < 0 && !p.commit && started < 0) {
+            started = reply.getOffset();
+        }
         unanswered -= p.bytes;
         if (p.buffer != null) {
             free.add(p.buffer);

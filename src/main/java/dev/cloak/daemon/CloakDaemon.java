@@ -61,7 +61,7 @@ public final class CloakDaemon implements AutoCloseable {
     }
 
     public void start(String version) throws IOException {
-        ContentStore content = new ContentStore(containerd);
+        ContentStore content = new ContentStore(containerd, config.containerdContentDir());
         KeyDirectory keys = new KeyDirectory(config.decryptionKeysPath(), metrics::keyFileSkipped);
         ImageImporter importer = new ImageImporter(content, new Leases(containerd),
                 new Unpacker(containerd, content, config.snapshotter()), new ImageRecords(containerd),

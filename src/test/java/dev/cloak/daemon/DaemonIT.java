@@ -100,6 +100,9 @@ class DaemonIT {
         cloak.images("rm", ref("enc/busybox:v1")).ok();
         assertFalse(containerdImages().contains(ref("enc/busybox:v1")), containerdImages());
         assertTrue(cloak.log().contains("encrypted=true result=imported"), cloak.log());
+        // The daemon and containerd share this machine's files, so layers went over as files, not over gRPC.
+        assertTrue(cloak.log().contains("decrypted layers are handed to containerd as files in its content directory "
+                + containerd.contentRoot()), cloak.log());
     }
 
     /** The node's key directory holds a JWE key, a PKCS7 key with its certificate and a gpg keyring. */

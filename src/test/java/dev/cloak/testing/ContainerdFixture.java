@@ -17,6 +17,7 @@ public final class ContainerdFixture implements AutoCloseable {
 
     private final Path dir;
     private String snapshotter = "overlayfs";
+    private String extraConfig = "";
     private Process process;
 
     public ContainerdFixture(Path dir) throws IOException {
@@ -29,6 +30,17 @@ public final class ContainerdFixture implements AutoCloseable {
 
     public String snapshotter() {
         return snapshotter;
+    }
+
+    /** Adds TOML to containerd's configuration (before {@link #start}). */
+    public ContainerdFixture withConfig(String toml) {
+        extraConfig += toml;
+        return this;
+    }
+
+    /** containerd's content directory (its local content store's root). */
+    public Path contentRoot() {
+        return dir.resolve("root").resolve("io.containerd.content.v1.content");
     }
 
     public ContainerdFixture start() throws IOException {
@@ -47,7 +59,7 @@ public final class ContainerdFixture implements AutoCloseable {
         Files.writeString(dir.resolve("config.toml"), "version = 2\nroot = \"" + dir.resolve("root") + "\"\nstate = \""
                 + dir.resolve("state") + "\"\n[grpc]\n  address = \"" + socket() + "\"\n[debug]\n  level = \"warn\"\n"
                 + "[plugins.\"io.containerd.grpc.v1.cri\"]\n  disable_tcp_service = true\n"
-                + "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n    snapshotter = \"" + snapshotter + "\"\n");
+                + "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n    snapshotter = \"" + snapshotter + "\"\n" + extraConfig);
     }
 
     private void launch() throws IOException {
