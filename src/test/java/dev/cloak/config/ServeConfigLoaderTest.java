@@ -88,6 +88,17 @@ class ServeConfigLoaderTest {
         assertTrue(refused(toml("log_format = \"xml\"\n"), Map.of()).getMessage().contains("log_format"));
         assertTrue(refused(toml("shutdown_grace_seconds = \"soon\"\n"), Map.of()).getMessage().contains("shutdown_grace_seconds"));
         assertTrue(refused(toml("[listen]\nx = 1\n"), Map.of()).getMessage().contains("single value"));
+        assertTrue(refused(toml("containerd_content_dir = \"sometimes\"\n"), Map.of()).getMessage()
+                .contains("\"containerd_content_dir\" (--containerd-content-dir) is \"sometimes\""));
+    }
+
+    @Test
+    void contentDirectoryIsAutoOffOrAPath() throws IOException {
+        assertEquals("auto", ServeConfig.DEFAULTS.containerdContentDir());
+        assertEquals("off", ServeConfigLoader.load(toml("containerd_content_dir = \"off\"\n"), true, Map.of()).containerdContentDir());
+        assertEquals("/host/var/lib/containerd/io.containerd.content.v1.content", ServeConfigLoader.load(toml(""), true,
+                Map.of("containerd_content_dir", "/host/var/lib/containerd/io.containerd.content.v1.content")).containerdContentDir());
+        assertTrue(refused(toml(""), Map.of("containerd_content_dir", "relative")).getMessage().startsWith("--containerd-content-dir is"));
     }
 
     @Test

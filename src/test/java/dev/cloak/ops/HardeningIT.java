@@ -33,10 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The two claims the unit's hardening rests on, checked with the same kernel mechanisms systemd uses:
  * cloak serve needs no capability at all (CapabilityBoundingSet= is empty) when the files it reads are
- * root's, and it reaches containerd through a read-only mount of the socket's directory (so the unit
- * grants no ReadWritePaths=). Runs cloak serve in its own mount namespace (unshare) with containerd's
- * directory, the keys and the registry hosts bind-mounted read-only, then with every capability dropped
- * and no_new_privs set (setpriv).
+ * root's, and it reaches containerd through a read-only mount of the socket's directory; the one writable
+ * path the unit grants (ReadWritePaths=) is containerd's content directory, where decrypted layers are
+ * handed over as files. Runs cloak serve in its own mount namespace (unshare) with containerd's directory,
+ * the keys and the registry hosts bind-mounted read-only and the content directory read-write, then with
+ * every capability dropped and no_new_privs set (setpriv).
  */
 class HardeningIT {
     @TempDir
@@ -87,6 +88,10 @@ class HardeningIT {
                         .append("if touch '").append(ro).append("/.rw-probe' 2>/dev/null; then echo 'not read-only: ")
                         .append(ro).append("' >&2; exit 70; fi\n");
             }
+            // ReadWritePaths=: containerd's content directory, writable inside the read-only tree.
+            // A bind from a read-only mount is read-only too until remounted.
+            inner.append("mount --bind '").append(containerd.contentRoot()).append("' '").append(containerd.contentRoot()).append("'\n")
+                    .append("mount -o remount,bind,rw '").append(containerd.contentRoot()).append("' '").append(containerd.contentRoot()).append("'\n");
             inner.append("exec setpriv --no-new-privs --bounding-set -all --inh-caps -all --ambient-caps -all -- '")
                     .append(Project.root().resolve("bin/cloak")).append("' serve --config '").append(config).append("'\n");
             Process serve = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", inner.toString())
@@ -108,6 +113,9 @@ class HardeningIT {
 
                 // Root's key in a 0700 directory, containerd behind a read-only mount: decrypted and imported.
                 images(socket, "pull", forNode).ok();
+                // Without capabilities, as the owner of containerd's files, Cloak hands layers over as files.
+                assertTrue(Files.readString(log).contains("decrypted layers are handed to containerd as files in its content directory "
+                        + containerd.contentRoot()), Files.readString(log));
 
                 // Another user's key cannot be read without CAP_DAC_OVERRIDE: skipped with a warning.
                 Cmd.Result refused = images(socket, "pull", forPool);

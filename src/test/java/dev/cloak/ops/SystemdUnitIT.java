@@ -143,8 +143,9 @@ class SystemdUnitIT {
         assertEquals(List.of(), wrong);
         // The JIT compiler needs writable executable memory: this setting would kill the JVM.
         assertEquals(List.of(), u.all("Service", "MemoryDenyWriteExecute"));
-        // Nothing on the host is writable beyond RuntimeDirectory= and the private /tmp.
-        assertEquals(List.of(), u.all("Service", "ReadWritePaths"));
+        // Nothing on the host is writable beyond RuntimeDirectory=, the private /tmp and containerd's content
+        // directory (decrypted layers are handed over as files there).
+        assertEquals(List.of("-/var/lib/containerd/io.containerd.content.v1.content"), u.all("Service", "ReadWritePaths"));
     }
 
     @Test
