@@ -36,8 +36,8 @@ final class ServeCommand implements Callable<Integer> {
     String snapshotter;
 
     @Option(names = "--containerd-content-dir", paramLabel = "auto|off|DIR",
-            description = "containerd's content directory, where decrypted layers are handed over as files"
-                    + " (default auto: ask containerd; off: always over its API).")
+            description = "containerd's content directory (an absolute path as Cloak sees it), where decrypted layers are"
+                    + " handed over as files (default auto: ask containerd; off: always over its API).")
     String contentDir;
 
     @Option(names = "--registry-config-dir", paramLabel = "DIR",

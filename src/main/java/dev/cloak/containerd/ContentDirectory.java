@@ -9,14 +9,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * containerd's content directory, when this process sees the very directory containerd writes (same node,
@@ -27,7 +36,9 @@ import java.util.UUID;
  * its own SHA-256), which on a small node is the largest single cost of a pull.
  *
  * <p>Only verified plaintext is linked in. Unverified bytes stay in the staging file, which is removed when its
- * layer fails; staging files left by a crash are removed when the directory is located again.
+ * layer fails. Each daemon stages in a directory of its own, locked while it lives (during a DaemonSet update
+ * two run on one node); a directory whose lock is free belonged to a daemon that died, and its files are
+ * removed when the next daemon locates the content directory.
  */
 public final class ContentDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(ContentDirectory.class);
@@ -38,12 +49,66 @@ public final class ContentDirectory {
     /** The setting that always streams layers over Content.Write. */
     public static final String OFF = "off";
 
+    /** Limit for the introspection call, made while the first decrypted layers wait. */
+    private static final int PROBE_SECONDS = 10;
+    /** Held by a live daemon in its own staging directory. */
+    static final String LOCK = ".lock";
+
     private final Path root;
     private final Path staging;
+    /** This daemon's staging directory and the channel that holds its lock; set by {@link #open}. */
+    private Path mine;
+    private FileChannel lock;
 
     ContentDirectory(Path root) {
         this.root = root;
         this.staging = root.resolve(STAGING);
+    }
+
+    /** Creates and locks this daemon's staging directory, and removes those of daemons that are gone. */
+    synchronized void open() throws IOException {
+        if (mine != null) {
+            return;
+        }
+        Files.createDirectories(staging);
+        Path dir = Files.createDirectory(staging.resolve(UUID.randomUUID().toString()),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        // Free since the directory is new; kept for the life of the process (the kernel drops it at exit).
+        channel.lock();
+        mine = dir;
+        lock = channel;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(staging)) {
+            for (Path other : dirs) {
+                if (!other.equals(mine)) {
+                    removeIfAbandoned(other);
+                }
+            }
+        }
+    }
+
+    /** Removes another daemon's staging directory if its lock is free: unverified plaintext nobody will finish. */
+    private static void removeIfAbandoned(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            deleteQuietly(dir);
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock held = channel.tryLock();
+            if (held == null) {
+                return; // a live daemon's
+            }
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    deleteQuietly(f);
+                }
+            }
+            deleteQuietly(dir);
+        } catch (OverlappingFileLockException e) {
+            // Held in this very process (another store on the same directory): live.
+        } catch (IOException e) {
+            LOG.warn("could not remove the abandoned staging directory {}: {}", dir, e.getMessage());
+        }
     }
 
     public Path root() {
@@ -53,9 +118,10 @@ public final class ContentDirectory {
     /**
      * The content directory {@code setting} names ({@link #AUTO}: the one containerd reports, {@link #OFF}: none,
      * otherwise a path), if containerd sees the files Cloak puts there; says in the log which way layers go.
-     * Throws only when containerd cannot be asked at all, so the next pull asks again.
+     * Throws only when containerd cannot be asked at all or the caller is interrupted, so that the next pull
+     * asks again; every other answer holds until Cloak restarts.
      */
-    public static Optional<ContentDirectory> locate(Containerd containerd, String setting) {
+    public static Optional<ContentDirectory> locate(Containerd containerd, String setting) throws InterruptedIOException {
         if (setting.equals(OFF)) {
             LOG.info("decrypted layers go to containerd over its Content.Write API (containerd_content_dir = off)");
             return Optional.empty();
@@ -69,8 +135,8 @@ public final class ContentDirectory {
         ContentDirectory dir = new ContentDirectory(root);
         String problem = dir.probe(containerd);
         if (problem != null) {
-            LOG.warn("decrypted layers go to containerd over its Content.Write API, which costs containerd more CPU: {}"
-                    + " (containerd_content_dir = {})", problem, setting);
+            LOG.warn("decrypted layers go to containerd over its Content.Write API because {} (containerd_content_dir = {});"
+                    + " handing them over as files there would save containerd CPU", problem, setting);
             return Optional.empty();
         }
         LOG.info("decrypted layers are handed to containerd as files in its content directory {}", root);
@@ -80,7 +146,8 @@ public final class ContentDirectory {
     /** The content plugin's directory as containerd reports it, or null. */
     private static Path reported(Containerd containerd) {
         try {
-            for (Plugin p : containerd.introspection().plugins(PluginsRequest.newBuilder()
+            // Bounded: the first decrypted layers of every pull wait for this answer.
+            for (Plugin p : containerd.introspection().withDeadlineAfter(PROBE_SECONDS, TimeUnit.SECONDS).plugins(PluginsRequest.newBuilder()
                     .addFilters("type==io.containerd.content.v1").build()).getPluginsList()) {
                 String root = p.getExportsMap().get("root");
                 if (p.getId().equals("content") && root != null && root.startsWith("/")) {
@@ -101,15 +168,14 @@ public final class ContentDirectory {
      * directory containerd uses (not a same-named one in another mount) and that its metadata store shares
      * content. Returns what is wrong, or null. Leaves nothing behind either way.
      */
-    String probe(Containerd containerd) {
+    String probe(Containerd containerd) throws InterruptedIOException {
         if (!Files.isDirectory(root.resolve("ingest"))) {
             return root + " is not a containerd content directory seen from here (it has no ingest/ directory)";
         }
         Path staged = null;
         Path blob = null;
         try {
-            Files.createDirectories(staging);
-            clearStaging();
+            open();
             byte[] random = new byte[64];
             new SecureRandom().nextBytes(random);
             Digest digest = Digest.sha256Of(random);
@@ -125,8 +191,11 @@ public final class ContentDirectory {
                 }
             }
             return null;
+        } catch (InterruptedIOException | ClosedByInterruptException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while checking containerd's content directory " + root);
         } catch (IOException e) {
-            return "cannot write in " + root + ": " + e.getMessage();
+            return "Cloak cannot write in " + root + " (" + reason(e) + ")";
         } finally {
             deleteQuietly(staged);
             deleteQuietly(blob);
@@ -135,7 +204,8 @@ public final class ContentDirectory {
 
     /** A new empty file for one layer's plaintext, readable by its owner only until it is published. */
     Path newStagingFile() throws IOException {
-        return Files.createFile(staging.resolve(UUID.randomUUID().toString()),
+        open();
+        return Files.createFile(mine.resolve(UUID.randomUUID().toString()),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
@@ -159,13 +229,15 @@ public final class ContentDirectory {
         return root.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
     }
 
-    /** Removes what a crashed daemon left in the staging directory: unverified, unpublished plaintext. */
-    private void clearStaging() throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(staging)) {
-            for (Path f : files) {
-                deleteQuietly(f);
-            }
+    /** What went wrong with a file, in words: the JDK's messages are often just the path. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
         }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     static void deleteQuietly(Path file) {

@@ -13,10 +13,15 @@ import com.google.protobuf.FieldMask;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +33,7 @@ import java.util.UUID;
 
 /** containerd's content store: what is there, writing blobs, labelling them. */
 public final class ContentStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
     /** Marks a decrypted layer with the encrypted blob it came from, so a later pull can reuse it. */
     public static final String DECRYPTED_FROM_LABEL = "dev.cloak.decrypted-from";
 
@@ -65,7 +71,7 @@ public final class ContentStore {
     }
 
     /** Decided on first use, not at start, because containerd may start after Cloak. */
-    private Optional<ContentDirectory> directory() {
+    private Optional<ContentDirectory> directory() throws InterruptedIOException {
         Optional<ContentDirectory> d = directory;
         if (d == null) {
             synchronized (this) {
@@ -110,7 +116,8 @@ public final class ContentStore {
     }
 
     /**
-     * Copies {@code in} (read to its end; not closed) into containerd as {@code digest}. containerd checks
+     * Copies {@code in} (read to its end unless containerd has the blob already; not closed) into containerd as
+     * {@code digest}. containerd checks
      * the digest and size at commit; a mismatch there is an integrity error and the ingest is aborted.
      */
     public void write(Digest digest, long size, InputStream in, Map<String, String> labels) throws IOException {
@@ -179,7 +186,17 @@ public final class ContentStore {
     public PlaintextSink decryptedLayerSink(Digest encrypted, long size) {
         return () -> {
             Optional<ContentDirectory> dir = directory();
-            return dir.isPresent() ? staged(dir.get(), encrypted) : streamed(encrypted, size);
+            if (dir.isPresent()) {
+                try {
+                    return staged(dir.get(), encrypted);
+                } catch (ClosedByInterruptException | InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    LOG.warn("layer {} goes to containerd over its Content.Write API: Cloak cannot create a staging file in {} ({})",
+                            encrypted, dir.get().root(), ContentDirectory.reason(e));
+                }
+            }
+            return streamed(encrypted, size);
         };
     }
 
@@ -226,7 +243,25 @@ public final class ContentStore {
             ContentDirectory.deleteQuietly(file);
             throw e;
         }
-        OutputStream out = Channels.newOutputStream(channel);
+        OutputStream out = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+                try {
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
+                    }
+                } catch (ClosedByInterruptException e) {
+                    // A cancelled pull, not a disk problem: say so, as the streamed path does.
+                    throw new InterruptedIOException("interrupted while staging the layer decrypted from " + encrypted);
+                }
+            }
+        };
         return new PlaintextSink.Staging() {
             @Override
             public OutputStream out() {
@@ -238,9 +273,16 @@ public final class ContentStore {
                 // On disk before containerd records it, as containerd syncs its own ingests before a commit.
                 channel.force(true);
                 channel.close();
-                dir.publish(file, proof.digest());
-                // containerd takes the linked blob with COMMIT alone. Should it not see it (its garbage
-                // collector removed the unrecorded link meanwhile), the staged bytes are streamed after all.
+                try {
+                    dir.publish(file, proof.digest());
+                } catch (ClosedByInterruptException | InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    LOG.warn("layer {} goes to containerd over its Content.Write API: Cloak cannot link it into {} ({})",
+                            proof.digest(), dir.root(), ContentDirectory.reason(e));
+                }
+                // containerd takes the linked blob with COMMIT alone. Should it not see it (not linked, or its
+                // garbage collector removed the unrecorded link meanwhile), the staged bytes are streamed after all.
                 if (!ContentStore.this.commit(proof.digest(), proof.size(), w -> {
                     try (InputStream in = Files.newInputStream(file)) {
                         w.writeFrom(in);

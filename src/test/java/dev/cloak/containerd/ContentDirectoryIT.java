@@ -162,7 +162,6 @@ class ContentDirectoryIT {
                 "the probe finds that containerd does not take linked blobs");
         // Forced through the directory anyway: containerd does not take the link, so the staged bytes are streamed.
         ContentDirectory forced = new ContentDirectory(isolated.contentRoot());
-        Files.createDirectories(isolated.contentRoot().resolve(ContentDirectory.STAGING));
         ContentStore content = new ContentStore(isolatedContainerd, forced);
         Layer layer = Layer.encrypt(SIZE, 3);
         leased(isolatedLease, () -> layer.decryptInto(content, new ByteArrayInputStream(layer.ciphertext)));
@@ -170,6 +169,27 @@ class ContentDirectoryIT {
         assertArrayEquals(layer.plain, Files.readAllBytes(isolated.contentRoot().resolve("blobs/sha256/" + layer.plainDigest.hex())));
         assertEquals(List.of(), files(isolated.contentRoot().resolve(ContentDirectory.STAGING)));
         assertEquals(List.of(), ingests(isolated));
+    }
+
+    /**
+     * Two daemons on one node (a DaemonSet update runs the new pod beside the old one): the second's start
+     * removes what a dead daemon left, never what the live one is writing.
+     */
+    @Test
+    void aStartRemovesWhatADeadDaemonLeftButNotWhatALiveOneWrites() throws Exception {
+        Path staging = shared.contentRoot().resolve(ContentDirectory.STAGING);
+        ContentDirectory live = new ContentDirectory(shared.contentRoot());
+        Path writing = live.newStagingFile();
+        Files.write(writing, new byte[] {1, 2, 3});
+        // A daemon that died mid-layer: its directory is there, its lock is not held.
+        Path dead = Files.createDirectories(staging.resolve("dead-daemon"));
+        Files.createFile(dead.resolve(ContentDirectory.LOCK));
+        Files.write(dead.resolve("half-a-layer"), new byte[] {4, 5, 6});
+
+        assertTrue(leased(lease, () -> ContentDirectory.locate(containerd, ContentDirectory.AUTO)).isPresent());
+        assertFalse(Files.exists(dead), "the dead daemon's unverified plaintext is removed");
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(writing), "the live daemon's file is untouched");
+        ContentDirectory.deleteQuietly(writing);
     }
 
     /** An encrypted layer of random bytes and what it decrypts to. */
@@ -237,13 +257,13 @@ class ContentDirectoryIT {
         return Context.current().withValue(Containerd.LEASE, id).call(call);
     }
 
-    /** Regular files under {@code root}, or none when it does not exist. */
+    /** Regular files under {@code root} but daemons' lock files, or none when it does not exist. */
     private static List<Path> files(Path root) {
         if (!Files.exists(root)) {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).toList();
+            return s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(ContentDirectory.LOCK)).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,7 @@
 package dev.cloak.daemon;
 
+import dev.cloak.containerd.Containerd;
+import dev.cloak.containerd.ContentDirectory;
 import dev.cloak.testing.CloakFixture;
 import dev.cloak.testing.Cmd;
 import dev.cloak.testing.ContainerdFixture;
@@ -103,6 +105,18 @@ class DaemonIT {
         // The daemon and containerd share this machine's files, so layers went over as files, not over gRPC.
         assertTrue(cloak.log().contains("decrypted layers are handed to containerd as files in its content directory "
                 + containerd.contentRoot()), cloak.log());
+        // A second daemon starting on the node (a DaemonSet update) leaves the running one's staging
+        // directory alone: the running daemon holds its lock from another process.
+        Path staging = containerd.contentRoot().resolve("cloak-staging");
+        List<Path> before;
+        try (var dirs = Files.list(staging)) {
+            before = dirs.toList();
+        }
+        assertEquals(1, before.size(), "the daemon's own staging directory: " + before);
+        try (Containerd second = Containerd.connect(containerd.socket(), ContainerdFixture.NAMESPACE)) {
+            assertTrue(ContentDirectory.locate(second, ContentDirectory.AUTO).isPresent());
+        }
+        assertTrue(Files.isDirectory(before.get(0)), "the running daemon's staging directory is still there");
     }
 
     /** The node's key directory holds a JWE key, a PKCS7 key with its certificate and a gpg keyring. */
