@@ -87,6 +87,30 @@ public final class ContentDirectory {
         }
     }
 
+    /**
+     * Removes this daemon's staging directory again (when the directory turned out unusable), and the staging
+     * root with it if no other daemon stages there: a probe that failed leaves nothing in containerd's directory.
+     */
+    private synchronized void release() {
+        if (mine == null) {
+            return;
+        }
+        try {
+            lock.close();
+        } catch (IOException ignored) {
+            // Closing drops the lock; the files go below either way.
+        }
+        deleteQuietly(mine.resolve(LOCK));
+        deleteQuietly(mine);
+        try {
+            Files.deleteIfExists(staging);
+        } catch (IOException ignored) {
+            // Not empty: another daemon stages there.
+        }
+        mine = null;
+        lock = null;
+    }
+
     /** Removes another daemon's staging directory if its lock is free: unverified plaintext nobody will finish. */
     private static void removeIfAbandoned(Path dir) {
         if (!Files.isDirectory(dir)) {
@@ -174,6 +198,7 @@ public final class ContentDirectory {
         }
         Path staged = null;
         Path blob = null;
+        boolean usable = false;
         try {
             open();
             byte[] random = new byte[64];
@@ -190,6 +215,7 @@ public final class ContentDirectory {
                             + " (another mount, or content_sharing_policy = \"isolated\")";
                 }
             }
+            usable = true;
             return null;
         } catch (InterruptedIOException | ClosedByInterruptException e) {
             Thread.currentThread().interrupt();
@@ -199,6 +225,9 @@ public final class ContentDirectory {
         } finally {
             deleteQuietly(staged);
             deleteQuietly(blob);
+            if (!usable) {
+                release();
+            }
         }
     }
 

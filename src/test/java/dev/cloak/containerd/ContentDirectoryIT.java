@@ -2,15 +2,6 @@ package dev.cloak.containerd;
 
 import dev.cloak.error.CloakException;
 import dev.cloak.error.ErrorKind;
-import dev.cloak.keys.Keyring;
-import dev.cloak.oci.Descriptor;
-import dev.cloak.oci.Digest;
-import dev.cloak.oci.MediaTypes;
-import dev.cloak.ocicrypt.KeyWrappers;
-import dev.cloak.ocicrypt.LayerDecryptor;
-import dev.cloak.ocicrypt.LayerEncryptor;
-import dev.cloak.ocicrypt.LayerKey;
-import dev.cloak.ocicrypt.keywrap.TestKeys;
 import dev.cloak.testing.ContainerdFixture;
 import io.grpc.Context;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,11 +17,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -102,6 +89,7 @@ class ContentDirectoryIT {
         Path lookalike = Files.createDirectories(dir.resolve("lookalike/ingest")).getParent();
         assertTrue(leased(lease, () -> ContentDirectory.locate(containerd, lookalike.toString())).isEmpty());
         assertEquals(List.of(), files(lookalike), "the probe leaves no file behind");
+        assertFalse(Files.exists(lookalike.resolve(ContentDirectory.STAGING)), "nor a staging directory");
         assertTrue(ContentDirectory.locate(containerd, dir.resolve("nowhere").toString()).isEmpty());
         assertFalse(Files.exists(dir.resolve("nowhere")), "nothing is created where there is no content directory");
     }
@@ -109,12 +97,12 @@ class ContentDirectoryIT {
     @Test
     void decryptedLayerIsStagedInContainerdsDirectoryThenCommittedAsAReadOnlyBlob() throws Exception {
         ContentStore content = new ContentStore(containerd, ContentDirectory.AUTO);
-        Layer layer = Layer.encrypt(SIZE, 1);
+        EncryptedLayer layer = EncryptedLayer.encrypt(SIZE, 1);
         Path staging = shared.contentRoot().resolve(ContentDirectory.STAGING);
         List<Long> stagedSizes = new ArrayList<>();
         List<List<String>> ingestsMeanwhile = new ArrayList<>();
         // Halfway through the ciphertext: what is on disk, and what containerd is ingesting.
-        InputStream watched = new Midway(layer.ciphertext, () -> {
+        InputStream watched = new Midway(layer.ciphertext(), () -> {
             for (Path f : files(staging)) {
                 stagedSizes.add(Files.size(f));
             }
@@ -126,33 +114,33 @@ class ContentDirectoryIT {
         assertTrue(stagedSizes.get(0) > 0 && stagedSizes.get(0) < SIZE, "it holds the plaintext so far: " + stagedSizes);
         assertEquals(List.of(List.of()), ingestsMeanwhile, "containerd ingests nothing over its API meanwhile");
 
-        Path blob = shared.contentRoot().resolve("blobs/sha256/" + layer.plainDigest.hex());
-        assertArrayEquals(layer.plain, Files.readAllBytes(blob), "the blob is the plaintext");
+        Path blob = shared.contentRoot().resolve("blobs/sha256/" + layer.plainDigest().hex());
+        assertArrayEquals(layer.plain(), Files.readAllBytes(blob), "the blob is the plaintext");
         assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(blob)), "read-only, as containerd's own blobs");
-        assertEquals(SIZE, content.size(layer.plainDigest).orElseThrow(), "containerd serves it in the namespace");
-        assertEquals(layer.plainDigest.toString(), content.decryptedFrom(layer.encrypted.digest()).orElseThrow().getDigest(),
+        assertEquals(SIZE, content.size(layer.plainDigest()).orElseThrow(), "containerd serves it in the namespace");
+        assertEquals(layer.plainDigest().toString(), content.decryptedFrom(layer.encrypted().digest()).orElseThrow().getDigest(),
                 "labelled with its origin");
         assertEquals(List.of(), files(staging), "the staging file is gone");
         assertEquals(List.of(), ingests(shared));
         // The same layer again: containerd has it, and the second origin's label is added.
-        Layer again = Layer.encrypt(SIZE, 1);
-        leased(lease, () -> again.decryptInto(content, new ByteArrayInputStream(again.ciphertext)));
-        assertEquals(layer.plainDigest.toString(), content.decryptedFrom(again.encrypted.digest()).orElseThrow().getDigest());
+        EncryptedLayer again = EncryptedLayer.encrypt(SIZE, 1);
+        leased(lease, () -> again.decryptInto(content, new ByteArrayInputStream(again.ciphertext())));
+        assertEquals(layer.plainDigest().toString(), content.decryptedFrom(again.encrypted().digest()).orElseThrow().getDigest());
         assertEquals(List.of(), files(staging));
     }
 
     @Test
     void layerFailingVerificationLeavesNoFileAndNoBlob() throws Exception {
         ContentStore content = new ContentStore(containerd, ContentDirectory.AUTO);
-        Layer layer = Layer.encrypt(SIZE, 2);
-        byte[] tampered = layer.ciphertext.clone();
+        EncryptedLayer layer = EncryptedLayer.encrypt(SIZE, 2);
+        byte[] tampered = layer.ciphertext().clone();
         tampered[tampered.length - 1] ^= 1;
         CloakException e = assertThrows(CloakException.class,
                 () -> leased(lease, () -> layer.decryptInto(content, new ByteArrayInputStream(tampered))));
         assertEquals(ErrorKind.INTEGRITY, e.kind(), e.getMessage());
         assertEquals(List.of(), files(shared.contentRoot().resolve(ContentDirectory.STAGING)), "no unverified plaintext on disk");
-        assertFalse(Files.exists(shared.contentRoot().resolve("blobs/sha256/" + layer.plainDigest.hex())));
-        assertFalse(content.size(layer.plainDigest).isPresent());
+        assertFalse(Files.exists(shared.contentRoot().resolve("blobs/sha256/" + layer.plainDigest().hex())));
+        assertFalse(content.size(layer.plainDigest()).isPresent());
         assertEquals(List.of(), ingests(shared));
     }
 
@@ -160,13 +148,14 @@ class ContentDirectoryIT {
     void containerdKeepingNamespacesApartIsNotHandedFilesAndALinkedLayerStillArrives() throws Exception {
         assertTrue(leased(isolatedLease, () -> ContentDirectory.locate(isolatedContainerd, ContentDirectory.AUTO)).isEmpty(),
                 "the probe finds that containerd does not take linked blobs");
+        assertFalse(Files.exists(isolated.contentRoot().resolve(ContentDirectory.STAGING)), "and leaves no staging directory");
         // Forced through the directory anyway: containerd does not take the link, so the staged bytes are streamed.
         ContentDirectory forced = new ContentDirectory(isolated.contentRoot());
         ContentStore content = new ContentStore(isolatedContainerd, forced);
-        Layer layer = Layer.encrypt(SIZE, 3);
-        leased(isolatedLease, () -> layer.decryptInto(content, new ByteArrayInputStream(layer.ciphertext)));
-        assertEquals(SIZE, content.size(layer.plainDigest).orElseThrow());
-        assertArrayEquals(layer.plain, Files.readAllBytes(isolated.contentRoot().resolve("blobs/sha256/" + layer.plainDigest.hex())));
+        EncryptedLayer layer = EncryptedLayer.encrypt(SIZE, 3);
+        leased(isolatedLease, () -> layer.decryptInto(content, new ByteArrayInputStream(layer.ciphertext())));
+        assertEquals(SIZE, content.size(layer.plainDigest()).orElseThrow());
+        assertArrayEquals(layer.plain(), Files.readAllBytes(isolated.contentRoot().resolve("blobs/sha256/" + layer.plainDigest().hex())));
         assertEquals(List.of(), files(isolated.contentRoot().resolve(ContentDirectory.STAGING)));
         assertEquals(List.of(), ingests(isolated));
     }
@@ -190,34 +179,6 @@ class ContentDirectoryIT {
         assertFalse(Files.exists(dead), "the dead daemon's unverified plaintext is removed");
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(writing), "the live daemon's file is untouched");
         ContentDirectory.deleteQuietly(writing);
-    }
-
-    /** An encrypted layer of random bytes and what it decrypts to. */
-    private record Layer(byte[] plain, Digest plainDigest, Descriptor encrypted, byte[] ciphertext) {
-        static final KeyPair NODE = TestKeys.EC_P256;
-        static final KeyWrappers WRAPPERS = KeyWrappers.standard();
-
-        static Layer encrypt(int size, long seed) throws IOException {
-            byte[] plain = new byte[size];
-            new Random(seed).nextBytes(plain);
-            Descriptor plainLayer = Descriptor.of(MediaTypes.OCI_LAYER_TAR, Digest.sha256Of(plain), plain.length);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Map<String, String> annotations = new LayerEncryptor(WRAPPERS).encrypt(plainLayer, new ByteArrayInputStream(plain),
-                    List.of(TestKeys.recipient(NODE)), out);
-            byte[] ciphertext = out.toByteArray();
-            Descriptor encrypted = Descriptor.of(MediaTypes.encrypted(MediaTypes.OCI_LAYER_TAR), Digest.sha256Of(ciphertext),
-                    ciphertext.length).withAnnotations(annotations);
-            return new Layer(plain, plainLayer.digest(), encrypted, ciphertext);
-        }
-
-        Void decryptInto(ContentStore content, InputStream ciphertextStream) throws IOException {
-            Keyring keyring = TestKeys.keyring(NODE);
-            LayerDecryptor decryptor = new LayerDecryptor(WRAPPERS);
-            try (LayerKey key = decryptor.unwrap(encrypted, keyring)) {
-                decryptor.decrypt(key, ciphertextStream, content.decryptedLayerSink(encrypted.digest(), encrypted.size()));
-            }
-            return null;
-        }
     }
 
     /** Runs {@code check} once, when half of {@code data} has been read. */

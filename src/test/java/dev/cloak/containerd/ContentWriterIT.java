@@ -4,13 +4,6 @@ import dev.cloak.error.CloakException;
 import dev.cloak.error.ErrorKind;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
-import dev.cloak.oci.MediaTypes;
-import dev.cloak.ocicrypt.KeyWrappers;
-import dev.cloak.ocicrypt.LayerDecryptor;
-import dev.cloak.ocicrypt.LayerEncryptor;
-import dev.cloak.ocicrypt.LayerKey;
-import dev.cloak.ocicrypt.keywrap.TestKeys;
-import dev.cloak.keys.Keyring;
 import dev.cloak.testing.ContainerdFixture;
 import io.grpc.Context;
 import org.junit.jupiter.api.AfterAll;
@@ -21,11 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -199,36 +190,21 @@ class ContentWriterIT {
      */
     @Test
     void layerFailingVerificationAfterPipelinedWritesIsNeverCommitted() throws IOException {
-        KeyPair node = TestKeys.EC_P256;
-        Keyring keyring = TestKeys.keyring(node);
-        KeyWrappers wrappers = KeyWrappers.standard();
-        byte[] plain = random(SIZE, 7);
-        Descriptor plainLayer = Descriptor.of(MediaTypes.OCI_LAYER_TAR, Digest.sha256Of(plain), plain.length);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Map<String, String> annotations = new LayerEncryptor(wrappers).encrypt(plainLayer, new ByteArrayInputStream(plain),
-                List.of(TestKeys.recipient(node)), out);
-        byte[] ciphertext = out.toByteArray();
-        Descriptor encrypted = Descriptor.of(MediaTypes.encrypted(MediaTypes.OCI_LAYER_TAR), Digest.sha256Of(ciphertext),
-                ciphertext.length).withAnnotations(annotations);
-        byte[] tampered = ciphertext.clone();
+        EncryptedLayer layer = EncryptedLayer.encrypt(SIZE, 7);
+        Descriptor encrypted = layer.encrypted();
+        byte[] tampered = layer.ciphertext().clone();
         tampered[tampered.length - 1] ^= 1;
 
-        LayerDecryptor decryptor = new LayerDecryptor(wrappers);
-        try (LayerKey key = decryptor.unwrap(encrypted, keyring)) {
-            CloakException e = assertThrows(CloakException.class, () -> decryptor.decrypt(key, new ByteArrayInputStream(tampered),
-                    content.decryptedLayerSink(encrypted.digest(), encrypted.size())));
-            assertEquals(ErrorKind.INTEGRITY, e.kind(), e.getMessage());
-        }
-        assertFalse(content.size(plainLayer.digest()).isPresent(), "unverified plaintext is not committed");
+        CloakException e = assertThrows(CloakException.class, () -> layer.decryptInto(content, new ByteArrayInputStream(tampered)));
+        assertEquals(ErrorKind.INTEGRITY, e.kind(), e.getMessage());
+        assertFalse(content.size(layer.plainDigest()).isPresent(), "unverified plaintext is not committed");
         assertFalse(content.decryptedFrom(encrypted.digest()).isPresent());
         assertEquals(List.of(), ingestsOf(encrypted.digest().hex()), "the ingest of the unverified plaintext is aborted");
 
         // For contrast: the intact layer goes through the same path and is committed, labelled with its origin.
-        try (LayerKey key = decryptor.unwrap(encrypted, keyring)) {
-            decryptor.decrypt(key, new ByteArrayInputStream(ciphertext), content.decryptedLayerSink(encrypted.digest(), encrypted.size()));
-        }
-        assertEquals(plain.length, content.size(plainLayer.digest()).orElseThrow());
-        assertEquals(plainLayer.digest().toString(), content.decryptedFrom(encrypted.digest()).orElseThrow().getDigest());
+        layer.decryptInto(content, new ByteArrayInputStream(layer.ciphertext()));
+        assertEquals(layer.plain().length, content.size(layer.plainDigest()).orElseThrow());
+        assertEquals(layer.plainDigest().toString(), content.decryptedFrom(encrypted.digest()).orElseThrow().getDigest());
         assertEquals(List.of(), ingestsOf(encrypted.digest().hex()));
     }
 
