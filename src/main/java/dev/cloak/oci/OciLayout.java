@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -201,7 +202,10 @@ public final class OciLayout {
             this.layout = layout;
             this.tmp = tmp;
             this.sha256 = hash ? Digest.newSha256() : null;
-            OutputStream file = Files.newOutputStream(tmp);
+            // WRITE alone, not the default CREATE+TRUNCATE_EXISTING: the temporary file is new and empty, and
+            // on ext4 truncating a file marks it for a flush when it is closed (auto_da_alloc), which made
+            // each close of a large layer wait 0.3-0.6 s for writeback to start.
+            OutputStream file = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
             this.out = new OutputStream() {
                 @Override
                 public void write(int b) throws IOException {
