@@ -9,6 +9,7 @@ import dev.cloak.proto.containerd.content.Info;
 import dev.cloak.proto.containerd.content.ListContentRequest;
 import dev.cloak.proto.containerd.content.ListContentResponse;
 import dev.cloak.proto.containerd.content.UpdateRequest;
+import dev.cloak.stream.SyncingFileOutput;
 import com.google.protobuf.FieldMask;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -243,6 +243,7 @@ public final class ContentStore {
             ContentDirectory.deleteQuietly(file);
             throw e;
         }
+        SyncingFileOutput synced = new SyncingFileOutput(channel);
         OutputStream out = new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -251,11 +252,8 @@ public final class ContentStore {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
                 try {
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
-                    }
+                    synced.write(b, off, len);
                 } catch (ClosedByInterruptException e) {
                     // A cancelled pull, not a disk problem: say so, as the streamed path does.
                     throw new InterruptedIOException("interrupted while staging the layer decrypted from " + encrypted);
@@ -271,7 +269,7 @@ public final class ContentStore {
             @Override
             public void commit(VerifiedLayer proof) throws IOException {
                 // On disk before containerd records it, as containerd syncs its own ingests before a commit.
-                channel.force(true);
+                synced.sync();
                 channel.close();
                 try {
                     dir.publish(file, proof.digest());
