@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -147,7 +146,18 @@ public final class OciLayout {
     private StagedBlob stage(boolean hash) throws IOException {
         Path dir = root.resolve("blobs").resolve("sha256");
         Files.createDirectories(dir);
-        return new StagedBlob(this, Files.createTempFile(dir, ".staging-", ".tmp"), hash);
+        Path tmp = Files.createTempFile(dir, ".staging-", ".tmp");
+        try {
+            return new StagedBlob(this, tmp, hash);
+        } catch (IOException | RuntimeException e) {
+            // Opening the file just made failed: it must not stay behind in the layout.
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
     }
 
     /** Writes a small blob (manifest, config) whole and returns its digest. */
@@ -177,12 +187,9 @@ public final class OciLayout {
     private static void writeAtomically(Path target, byte[] content) throws IOException {
         Path tmp = Files.createTempFile(target.getParent(), ".index-", ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true); // the index names blobs that are on disk: it must not be lost in a crash either
+            try (SyncingFileOutput out = new SyncingFileOutput(FileChannel.open(tmp, StandardOpenOption.WRITE))) {
+                out.write(content);
+                out.sync(); // the index names blobs that are on disk: it must not be lost in a crash either
             }
             moveIntoPlace(tmp, target);
         } finally {
@@ -205,7 +212,6 @@ public final class OciLayout {
         private final MessageDigest sha256;
         private final SyncingFileOutput file;
         private final OutputStream out;
-        private long size;
         private boolean done;
 
         private StagedBlob(OciLayout layout, Path tmp, boolean hash) throws IOException {
@@ -228,7 +234,6 @@ public final class OciLayout {
                     if (sha256 != null) {
                         sha256.update(b, off, len);
                     }
-                    size += len;
                 }
 
                 @Override
@@ -244,7 +249,7 @@ public final class OciLayout {
         }
 
         public long size() {
-            return size;
+            return file.written();
         }
 
         /** Publishes the blob under the digest of what was written, and returns that digest. */
@@ -257,6 +262,7 @@ public final class OciLayout {
         /** Publishes the blob only if what was written has the expected digest and size; discards it otherwise. */
         public void commitExpecting(Digest expected, long expectedSize) throws IOException {
             Digest actual = Digest.sha256(hashed().digest());
+            long size = size();
             if (!actual.equals(expected) || size != expectedSize) {
                 discard();
                 throw CloakException.integrity("blob " + expected + " was written as " + actual + " with "
@@ -271,6 +277,7 @@ public final class OciLayout {
                 commitExpecting(digest, expectedSize);
                 return;
             }
+            long size = size();
             if (size != expectedSize) {
                 discard();
                 throw CloakException.integrity("blob " + digest + " was written with " + size + " bytes instead of "
