@@ -8,6 +8,7 @@ import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
 import dev.cloak.oci.MediaTypes;
 import dev.cloak.ocicrypt.keywrap.TestKeys;
+import dev.cloak.stream.Limits;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.junit.jupiter.api.Test;
@@ -37,9 +38,10 @@ class LayerCipherRoundTripTest {
     private static final HexFormat HEX = HexFormat.of();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Sizes around the AES block (16) and around Cloak's 1 MiB copy buffer, where chunking bugs would show. */
+    /** Sizes around the AES block (16) and around Cloak's copy buffer, where chunking bugs would show. */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 15, 16, 17, MIB, MIB + 1, 5 * MIB + 123})
+    @ValueSource(ints = {0, 1, 15, 16, 17, Limits.COPY_BUFFER_BYTES - 1, Limits.COPY_BUFFER_BYTES,
+            Limits.COPY_BUFFER_BYTES + 1, MIB, 5 * MIB + 123})
     void roundTripRestoresPlaintextAndDescriptor(int size) throws IOException {
         byte[] plaintext = Layers.random(size, size);
         Layers.Encrypted layer = Layers.encrypt(plaintext, TestKeys.recipient(TestKeys.RSA_A));

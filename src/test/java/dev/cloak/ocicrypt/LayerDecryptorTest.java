@@ -8,6 +8,7 @@ import dev.cloak.keys.Keyring;
 import dev.cloak.oci.Descriptor;
 import dev.cloak.oci.Digest;
 import dev.cloak.ocicrypt.keywrap.TestKeys;
+import dev.cloak.stream.Limits;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LayerDecryptorTest {
-    /** Spans three 1 MiB copy chunks, so tampering lands in the first, the middle and the last one. */
-    private static final int SIZE = (2 << 20) + 333;
+    /** Spans three copy chunks, so tampering lands in the first, the middle and the last one. */
+    private static final int SIZE = 2 * Limits.COPY_BUFFER_BYTES + 333;
     private static final Keyring KEYS = TestKeys.keyring(TestKeys.RSA_A);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static byte[] plaintext;
