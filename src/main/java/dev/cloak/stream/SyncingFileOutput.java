@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An output stream over a file channel that syncs the file as data arrives, for files that must be on disk
@@ -23,8 +24,9 @@ import java.util.concurrent.Executors;
  * for the whole of it (0.3-0.8 s per GiB on the benchmark machine); synced on the writer's own thread every
  * 32 MiB, the cipher stood still while the disk caught up (0.2-0.5 s in a 1 GiB decrypt). A file whose
  * previous sync is still running skips that turn, so a slow disk never queues more than one sync per
- * file. {@link #sync} waits for the background sync and then syncs what is left, data and metadata; a
- * background sync that failed is reported there, or by the next write.
+ * file. {@link #sync} waits for a background sync that has started (one still queued behind other files'
+ * is dropped, as the final sync covers it) and then syncs what is left, data and metadata; a background
+ * sync that failed is reported there, or by the next write.
  */
 public final class SyncingFileOutput extends OutputStream {
     public static final long SYNC_EVERY_BYTES = 32L << 20;
@@ -39,6 +41,8 @@ public final class SyncingFileOutput extends OutputStream {
     private final Executor syncer;
     private long written;
     private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
+    /** Taken by the background sync when it starts, or by the writer to drop it before it starts. */
+    private AtomicBoolean pendingClaim = new AtomicBoolean(true);
 
     public SyncingFileOutput(FileChannel channel) {
         this(channel, SYNCER);
@@ -65,11 +69,16 @@ public final class SyncingFileOutput extends OutputStream {
         written += len;
         if (before / SYNC_EVERY_BYTES != written / SYNC_EVERY_BYTES && pending.isDone()) {
             awaitPending(); // reports a failed one
-            pending = CompletableFuture.runAsync(this::syncData, syncer);
+            AtomicBoolean claim = new AtomicBoolean();
+            pendingClaim = claim;
+            pending = CompletableFuture.runAsync(() -> syncData(claim), syncer);
         }
     }
 
-    private void syncData() {
+    private void syncData(AtomicBoolean claim) {
+        if (!claim.compareAndSet(false, true)) {
+            return; // dropped by sync() or close() before it could start
+        }
         try {
             channel.force(false);
         } catch (IOException e) {
@@ -84,7 +93,11 @@ public final class SyncingFileOutput extends OutputStream {
 
     /** Syncs the file's data and metadata: afterwards everything written is on disk. */
     public void sync() throws IOException {
-        awaitPending();
+        if (pendingClaim.compareAndSet(false, true)) {
+            pending = CompletableFuture.completedFuture(null); // dropped before it started; covered below
+        } else {
+            awaitPending();
+        }
         channel.force(true);
     }
 
@@ -107,21 +120,22 @@ public final class SyncingFileOutput extends OutputStream {
     }
 
     /**
-     * Closes the file once a background sync has ended, so no sync is cut off by the close; its outcome no
-     * longer matters to anyone who did not call {@link #sync}.
+     * Closes the file once a background sync that has started has ended, so no sync is cut off by the close
+     * (one still queued is dropped); its outcome no longer matters to anyone who did not call {@link #sync}.
      */
     @Override
     public void close() throws IOException {
         boolean interrupted = false;
         try {
-            while (true) {
+            boolean started = !pendingClaim.compareAndSet(false, true);
+            while (started) {
                 try {
                     pending.get();
-                    break;
+                    started = false;
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    break;
+                    started = false;
                 }
             }
         } finally {

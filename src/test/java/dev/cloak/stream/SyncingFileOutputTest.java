@@ -13,6 +13,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SyncingFileOutputTest {
@@ -210,6 +213,38 @@ class SyncingFileOutputTest {
         assertTrue(releasedInTime.get(), "the writes waited for the background sync");
         assertEquals(List.of("data@" + (step + 1), "all@" + data.length), channel.syncs);
         assertArrayEquals(data, Files.readAllBytes(file));
+    }
+
+    @Test
+    void aBackgroundSyncStillQueuedIsDroppedBySyncAndNeverRuns() throws IOException {
+        Path file = tmp.resolve("blob");
+        Recording channel = open("blob");
+        List<Runnable> queued = new ArrayList<>(); // a sync thread busy with other files' syncs
+        byte[] data = new byte[(int) SyncingFileOutput.SYNC_EVERY_BYTES + 5];
+        new Random(3).nextBytes(data);
+        try (SyncingFileOutput out = new SyncingFileOutput(channel, queued::add)) {
+            out.write(data, 0, data.length);
+            assertEquals(1, queued.size());
+            // Does not wait for the queued one (the full sync covers it); waiting would never end here.
+            assertTimeoutPreemptively(Duration.ofSeconds(60), out::sync);
+            assertEquals(List.of("all@" + data.length), channel.syncs);
+        }
+        queued.forEach(Runnable::run); // its turn comes after all
+        assertEquals(List.of("all@" + data.length), channel.syncs, "the dropped sync ran");
+        assertArrayEquals(data, Files.readAllBytes(file));
+    }
+
+    @Test
+    void closeDropsABackgroundSyncStillQueued() throws IOException {
+        Recording channel = open("blob");
+        List<Runnable> queued = new ArrayList<>();
+        SyncingFileOutput out = new SyncingFileOutput(channel, queued::add);
+        out.write(new byte[(int) SyncingFileOutput.SYNC_EVERY_BYTES], 0, (int) SyncingFileOutput.SYNC_EVERY_BYTES);
+        // An abandoned file: nobody waits for its data to reach the disk, and waiting would never end here.
+        assertTimeoutPreemptively(Duration.ofSeconds(60), out::close);
+        assertFalse(channel.isOpen());
+        queued.forEach(Runnable::run);
+        assertEquals(List.of(), channel.syncs);
     }
 
     @Test
