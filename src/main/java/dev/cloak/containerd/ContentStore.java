@@ -270,7 +270,7 @@ public final class ContentStore {
             public void commit(VerifiedLayer proof) throws IOException {
                 // On disk before containerd records it, as containerd syncs its own ingests before a commit.
                 synced.sync();
-                channel.close();
+                synced.close();
                 try {
                     dir.publish(file, proof.digest());
                 } catch (ClosedByInterruptException | InterruptedIOException e) {
@@ -293,7 +293,7 @@ public final class ContentStore {
             @Override
             public void close() {
                 try {
-                    channel.close();
+                    synced.close(); // after a background sync of the file that has started, never under it
                 } catch (IOException ignored) {
                     // Nothing to flush that matters: the file goes now.
                 }

@@ -40,9 +40,20 @@ public final class SyncingFileOutput extends OutputStream {
     private final FileChannel channel;
     private final Executor syncer;
     private long written;
-    private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
-    /** Taken by the background sync when it starts, or by the writer to drop it before it starts. */
-    private AtomicBoolean pendingClaim = new AtomicBoolean(true);
+    private BackgroundSync pending = BackgroundSync.NONE;
+
+    /**
+     * One background sync. Its claim is taken by the sync thread when the sync starts, or by the writer to
+     * drop it while it is still queued, so exactly one of them decides whether it runs.
+     */
+    private record BackgroundSync(AtomicBoolean claim, CompletableFuture<Void> done) {
+        static final BackgroundSync NONE = new BackgroundSync(new AtomicBoolean(true), CompletableFuture.completedFuture(null));
+
+        /** Drops the sync if it has not started; true if it had, and {@link #done} is then worth waiting for. */
+        boolean dropUnlessStarted() {
+            return !claim.compareAndSet(false, true);
+        }
+    }
 
     public SyncingFileOutput(FileChannel channel) {
         this(channel, SYNCER);
@@ -67,11 +78,10 @@ public final class SyncingFileOutput extends OutputStream {
         }
         long before = written;
         written += len;
-        if (before / SYNC_EVERY_BYTES != written / SYNC_EVERY_BYTES && pending.isDone()) {
+        if (before / SYNC_EVERY_BYTES != written / SYNC_EVERY_BYTES && pending.done().isDone()) {
             awaitPending(); // reports a failed one
             AtomicBoolean claim = new AtomicBoolean();
-            pendingClaim = claim;
-            pending = CompletableFuture.runAsync(() -> syncData(claim), syncer);
+            pending = new BackgroundSync(claim, CompletableFuture.runAsync(() -> syncData(claim), syncer));
         }
     }
 
@@ -93,17 +103,16 @@ public final class SyncingFileOutput extends OutputStream {
 
     /** Syncs the file's data and metadata: afterwards everything written is on disk. */
     public void sync() throws IOException {
-        if (pendingClaim.compareAndSet(false, true)) {
-            pending = CompletableFuture.completedFuture(null); // dropped before it started; covered below
-        } else {
+        if (pending.dropUnlessStarted()) {
             awaitPending();
         }
+        pending = BackgroundSync.NONE; // ended or dropped: the full sync below covers it
         channel.force(true);
     }
 
     private void awaitPending() throws IOException {
         try {
-            pending.get();
+            pending.done().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while the file was being synced");
@@ -127,10 +136,10 @@ public final class SyncingFileOutput extends OutputStream {
     public void close() throws IOException {
         boolean interrupted = false;
         try {
-            boolean started = !pendingClaim.compareAndSet(false, true);
+            boolean started = pending.dropUnlessStarted();
             while (started) {
                 try {
-                    pending.get();
+                    pending.done().get();
                     started = false;
                 } catch (InterruptedException e) {
                     interrupted = true;
